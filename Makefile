@@ -1,0 +1,53 @@
+# Two commands on a fresh machine with only Python 3.11: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+export WMS_DATABASE_URL ?= sqlite:///$(CURDIR)/instance/wms.db
+export WMS_INSTANCE_PATH ?= $(CURDIR)/instance
+
+.PHONY: run test install test-install migrate demo translations catalogs bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Installing the package also compiles the message catalogs, so the app starts translated.
+$(VENV)/.installed: $(BIN)/python setup.cfg pyproject.toml
+	$(BIN)/pip install --quiet -e .
+	$(MAKE) --no-print-directory catalogs
+	touch $@
+
+$(VENV)/.test-installed: $(VENV)/.installed
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+catalogs: $(BIN)/python
+	$(BIN)/python -m babel.messages.frontend compile --directory web/translations --statistics
+
+migrate: install
+	$(BIN)/wms db upgrade
+
+demo: migrate
+	@if [ ! -f instance/.demo-loaded ]; then $(BIN)/wms demo load && touch instance/.demo-loaded; fi
+
+run: demo
+	@echo
+	@echo "  Lanzhou WMS: http://127.0.0.1:8000"
+	@echo "  Demo logins (password Lanzhou-2026): admin, supervisor, operator, dispatcher,"
+	@echo "  returns, customs, owner"
+	@echo
+	$(BIN)/wms run --host 127.0.0.1 --port 8000
+
+test: $(VENV)/.test-installed catalogs
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# After changing user-facing strings: extract them and merge into both catalogs.
+translations: install
+	$(BIN)/pybabel extract -F babel.cfg -k _ -k _l -k N_ -k lazy_gettext -k ngettext:1,2 \
+		--no-location --omit-header -w 100 -o web/translations/messages.pot .
+	$(BIN)/pybabel update -i web/translations/messages.pot -d web/translations -w 100 --no-fuzzy-matching
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

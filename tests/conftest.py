@@ -1,0 +1,146 @@
+"""Fixtures: every database test runs on SQLite and, when WMS_TEST_DATABASE_URL is set, on
+PostgreSQL too.
+
+Isolation: on SQLite each test gets its own copy of a database file built once per run; on
+PostgreSQL the tables live in a schema made for this run and each test runs inside a
+transaction that is rolled back (the app's sessions join it through savepoints). Tests that
+need real commits from several connections (concurrency) take ``committing_engine``: a
+fresh schema of their own.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+
+import pytest
+
+os.environ.setdefault("WMS_SCRYPT_N", "1024")  # before wms.accounts.passwords is imported
+
+from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy.orm import Session, sessionmaker  # noqa: E402
+
+from wms.core.context import SYSTEM, acting_as  # noqa: E402
+from wms.core.db import make_engine  # noqa: E402
+from wms.models import metadata  # noqa: E402
+
+PG_URL = os.environ.get("WMS_TEST_DATABASE_URL")
+BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
+os.environ.setdefault("WMS_SECRET_KEY", "test-secret-key")
+
+
+def pg_schema_engine(schema: str):
+    engine = make_engine(PG_URL, connect_args={"options": f"-csearch_path={schema}"})
+    return engine
+
+
+def create_pg_schema(tables: bool = True) -> tuple[str, object]:
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    admin.dispose()
+    engine = pg_schema_engine(schema)
+    if tables:
+        metadata.create_all(engine)
+    return schema, engine
+
+
+def drop_pg_schema(schema: str, engine) -> None:
+    engine.dispose()
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory):
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    engine = make_engine(f"sqlite:///{path}")
+    metadata.create_all(engine)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_engine():
+    if not PG_URL:
+        pytest.skip("WMS_TEST_DATABASE_URL is not set")
+    schema, engine = create_pg_schema()
+    yield engine
+    drop_pg_schema(schema, engine)
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+def bind(backend, request, tmp_path, sqlite_template):
+    """What sessions bind to: a fresh SQLite engine, or a PostgreSQL connection in a
+    transaction that is rolled back after the test."""
+    if backend == "sqlite":
+        path = tmp_path / "wms.db"
+        shutil.copy(sqlite_template, path)
+        engine = make_engine(f"sqlite:///{path}")
+        yield engine
+        engine.dispose()
+    else:
+        engine = request.getfixturevalue("pg_engine")
+        connection = engine.connect()
+        transaction = connection.begin()
+        yield connection
+        transaction.rollback()
+        connection.close()
+
+
+@pytest.fixture
+def session_factory(bind):
+    return sessionmaker(bind=bind, expire_on_commit=False,
+                        join_transaction_mode="create_savepoint")
+
+
+@pytest.fixture
+def db(session_factory) -> Session:
+    session = session_factory()
+    with acting_as(SYSTEM):
+        yield session
+    session.close()
+
+
+@pytest.fixture
+def committing_engine():
+    """A PostgreSQL schema of its own whose commits other connections see."""
+    if not PG_URL:
+        pytest.skip("concurrency tests need PostgreSQL (WMS_TEST_DATABASE_URL)")
+    schema, engine = create_pg_schema()
+    yield engine
+    drop_pg_schema(schema, engine)
+
+
+@pytest.fixture
+def app(session_factory, tmp_path):
+    from web import create_app
+    app = create_app({"TESTING": True, "SESSION_FACTORY": session_factory,
+                      "SECRET_KEY": "test", "INSTANCE_PATH": str(tmp_path / "instance"),
+                      "WTF_CSRF_ENABLED": False})
+    return app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def demo(db):
+    from wms.demo import load_demo
+    load_demo(db)
+    db.commit()
+    return db
+
+
+def login(client, user: str, password: str = "Lanzhou-2026"):
+    return client.post("/login", data={"login": user, "password": password})

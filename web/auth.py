@@ -1,0 +1,148 @@
+"""Login, logout, language, and the role checks every blueprint uses."""
+from __future__ import annotations
+
+import time
+from functools import wraps
+from urllib.parse import urlsplit
+
+from flask import (Blueprint, abort, flash, g, redirect, render_template, request, session,
+                   url_for)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import LoginManager, current_user, login_required, login_user, logout_user
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, StringField
+from wtforms.validators import DataRequired, Length
+
+from wms.accounts import services as accounts
+from wms.accounts.models import LOCALES, User
+from wms.core.context import set_actor
+
+from .db import db
+
+bp = Blueprint("auth", __name__)
+login_manager = LoginManager()
+# Seconds added to every failed login: slows guessing without locking anyone out.
+FAILED_LOGIN_DELAY = 0.5
+PUBLIC_ENDPOINTS = {"auth.login", "auth.set_language", "static", "healthz"}
+
+
+class LoginUser:
+    """What flask-login keeps: the user row, plus its acting identity."""
+
+    def __init__(self, user: User) -> None:
+        self.user = user
+        self.id = user.id
+        self.login = user.login
+        self.display_name = user.display_name
+        self.locale = user.locale
+        self.roles = user.roles
+        self.is_authenticated = True
+        self.is_active = user.active
+        self.is_anonymous = False
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+    def has_role(self, *roles: str) -> bool:
+        return bool(self.roles.intersection(roles)) or "admin" in self.roles
+
+
+@login_manager.user_loader
+def load_user(user_id: str):
+    user = db().get(User, int(user_id)) if user_id.isdigit() else None
+    return LoginUser(user) if user is not None and user.active else None
+
+
+def init_app(app) -> None:
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please log in to see this page.")
+    login_manager.session_protection = "strong"
+
+    @app.before_request
+    def require_login_and_set_actor():
+        if request.blueprint == "api" or request.endpoint in PUBLIC_ENDPOINTS:
+            return None
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        g.actor_token = set_actor(accounts.actor_for(current_user.user))
+        return None
+
+
+def roles_required(*roles: str):
+    """A view (or a whole blueprint via ``before_request``) only for these roles."""
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapper(*args, **kwargs):
+            if not current_user.has_role(*roles):
+                abort(403)
+            return view(*args, **kwargs)
+        return wrapper
+    return decorator
+
+
+def blueprint_roles(blueprint: Blueprint, *roles: str) -> None:
+    @blueprint.before_request
+    def check_roles():
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        if not current_user.has_role(*roles):
+            abort(403)
+        return None
+
+
+class LoginForm(FlaskForm):
+    login = StringField(_l("Login"), validators=[DataRequired(), Length(max=64)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=256)])
+
+
+def _safe_next(target: str | None) -> str:
+    if target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and target.startswith("/"):
+            return target
+    return url_for("office.home")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("office.home"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        session_ = db()
+        user = accounts.authenticate(session_, form.login.data, form.password.data)
+        session_.commit()
+        if user is not None:
+            session.clear()
+            login_user(LoginUser(user))
+            session["locale"] = user.locale
+            return redirect(_safe_next(request.args.get("next")))
+        time.sleep(FAILED_LOGIN_DELAY)
+        flash(_("Login or password is wrong, or the account is locked."), "error")
+        return render_template("auth/login.html", form=form), 401
+    return render_template("auth/login.html", form=form)
+
+
+@bp.post("/logout")
+def logout():
+    logout_user()
+    session.clear()
+    return redirect(url_for("auth.login"))
+
+
+@bp.post("/language")
+def set_language():
+    """Switch language: remembered on the user when logged in, in the session before."""
+    locale = request.form.get("locale", "")
+    if locale not in LOCALES:
+        abort(400)
+    session["locale"] = locale
+    if current_user.is_authenticated:
+        session_ = db()
+        user = session_.get(User, current_user.id)
+        accounts.set_locale(user, locale)
+        session_.commit()
+    return redirect(_safe_next(request.form.get("next")))

@@ -1,0 +1,53 @@
+"""Configuration from environment variables, with the embedded defaults for ``make run``."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from wms.core.db import DEFAULT_DATABASE_URL
+
+
+def instance_path() -> Path:
+    return Path(os.environ.get("WMS_INSTANCE_PATH", Path.cwd() / "instance")).resolve()
+
+
+def secret_key(instance: Path) -> str:
+    """WMS_SECRET_KEY, or a key generated once into instance/secret_key and reused."""
+    key = os.environ.get("WMS_SECRET_KEY")
+    if key:
+        return key
+    path = instance / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key
+
+
+def load_config(overrides: dict | None = None) -> dict:
+    instance = instance_path()
+    url = os.environ.get("WMS_DATABASE_URL", DEFAULT_DATABASE_URL)
+    config = {
+        "INSTANCE_PATH": str(instance),
+        "DATABASE_URL": url,
+        "SECRET_KEY": None,
+        "BABEL_DEFAULT_LOCALE": os.environ.get("WMS_DEFAULT_LOCALE", "zh_CN"),
+        "BABEL_DEFAULT_TIMEZONE": os.environ.get("WMS_TIMEZONE", "Asia/Shanghai"),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": os.environ.get("WMS_SECURE_COOKIES", "0") == "1",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "WTF_CSRF_TIME_LIMIT": None,
+        "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,
+        "CEB_XSD_DIR": os.environ.get("WMS_CEB_XSD_DIR"),
+    }
+    if overrides:
+        config.update(overrides)
+    if not config["SECRET_KEY"]:
+        config["SECRET_KEY"] = secret_key(Path(config["INSTANCE_PATH"]))
+    return config

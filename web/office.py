@@ -1,0 +1,224 @@
+"""Desk pages: the home page per role, enterprises, users, account, record history."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import func, select
+from wtforms import SelectField, SelectMultipleField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional
+
+from wms.accounts import services as accounts
+from wms.accounts.models import ApiToken, User
+from wms.core.audit import AuditEvent
+from wms.core.context import current_actor
+from wms.core.db import Base
+from wms.core.errors import DomainError
+from wms.partners import services as partners
+from wms.partners.models import CREDIT_CLASSES, ENTERPRISE_ROLES, Enterprise
+
+from .auth import roles_required
+from .db import db
+from .errors import translate_error
+
+bp = Blueprint("office", __name__)
+PAGE_SIZE = 50
+
+ROLE_TITLES = {
+    "admin": _l("Administrator"),
+    "supervisor": _l("Supervisor"),
+    "operator": _l("Warehouse operator"),
+    "dispatcher": _l("Dispatcher"),
+    "returns_clerk": _l("Returns clerk"),
+    "customs_clerk": _l("Customs clerk"),
+    "owner_viewer": _l("Enterprise (goods owner)"),
+}
+ENTERPRISE_ROLE_TITLES = {
+    "owner": _l("Goods owner / e-commerce enterprise"),
+    "platform": _l("E-commerce platform"),
+    "logistics": _l("Logistics company"),
+    "agent": _l("Customs agent"),
+    "carrier": _l("Carrier"),
+}
+CREDIT_CLASS_TITLES = {
+    "advanced": _l("Advanced certified (AEO)"),
+    "general": _l("General certified"),
+    "regular": _l("Regular"),
+    "dishonest": _l("Dishonest"),
+}
+
+
+@dataclass(frozen=True)
+class Card:
+    endpoint: str
+    title: object
+    text: object
+    roles: frozenset[str]
+
+
+STAFF = frozenset({"supervisor", "customs_clerk", "operator", "dispatcher", "returns_clerk"})
+CARDS = [
+    Card("office.enterprises", _l("Enterprises"),
+         _l("Owners, platforms, logistics companies and agents registered with customs."),
+         STAFF | {"owner_viewer"}),
+    Card("office.users", _l("Users"), _l("Who may log in, their roles and owners."),
+         frozenset({"admin"})),
+    Card("office.account", _l("My account"), _l("Language and API tokens for your systems."),
+         STAFF | {"owner_viewer"}),
+]
+
+
+def cards_for(user) -> list[Card]:
+    return [c for c in CARDS if user.has_role(*c.roles)]
+
+
+def paginate(stmt, page: int):
+    total = db().scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    rows = db().scalars(stmt.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+    pages = max(1, -(-total // PAGE_SIZE))
+    return rows, total, pages
+
+
+def page_arg() -> int:
+    return max(1, request.args.get("page", 1, type=int))
+
+
+@bp.get("/")
+def home():
+    roles = sorted(current_user.roles)
+    return render_template("office/home.html", cards=cards_for(current_user),
+                           role_titles=[ROLE_TITLES[r] for r in roles])
+
+
+class EnterpriseForm(FlaskForm):
+    customs_code = StringField(_l("Customs code (10 characters)"),
+                               validators=[DataRequired(), Length(min=10, max=10)])
+    uscc = StringField(_l("Unified social credit code"),
+                       validators=[DataRequired(), Length(min=18, max=18)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    name_en = StringField(_l("Name in English"), validators=[Optional(), Length(max=200)])
+    roles = SelectMultipleField(_l("Roles"), choices=[SelectChoice(r, ENTERPRISE_ROLE_TITLES[r])
+                                                     for r in ENTERPRISE_ROLES],
+                                validators=[DataRequired()])
+    credit_class = SelectField(_l("Credit class"), choices=[SelectChoice(c, CREDIT_CLASS_TITLES[c])
+                                                            for c in CREDIT_CLASSES],
+                               default="regular")
+    address = StringField(_l("Address"), validators=[Optional(), Length(max=300)])
+    contact_phone = StringField(_l("Phone"), validators=[Optional(), Length(max=40)])
+
+
+@bp.get("/enterprises")
+def enterprises():
+    if not current_user.has_role(*STAFF, "owner_viewer"):
+        abort(403)
+    role = request.args.get("role") or None
+    if role and role not in ENTERPRISE_ROLES:
+        abort(400)
+    rows, total, pages = paginate(partners.enterprises_query(role), page_arg())
+    return render_template("office/enterprises.html", rows=rows, total=total, pages=pages,
+                           page=page_arg(), role=role, role_titles=ENTERPRISE_ROLE_TITLES,
+                           credit_titles=CREDIT_CLASS_TITLES,
+                           can_edit=current_user.has_role("supervisor", "customs_clerk"))
+
+
+@bp.route("/enterprises/new", methods=["GET", "POST"])
+@roles_required("supervisor", "customs_clerk")
+def enterprise_new():
+    form = EnterpriseForm()
+    if form.validate_on_submit():
+        try:
+            enterprise = partners.register_enterprise(
+                db(), customs_code=form.customs_code.data, uscc=form.uscc.data,
+                name=form.name.data, name_en=form.name_en.data or None,
+                roles=form.roles.data, credit_class=form.credit_class.data,
+                address=form.address.data or None, contact_phone=form.contact_phone.data or None)
+        except DomainError as exc:
+            db().rollback()
+            field = getattr(form, exc.field, None) if exc.field else None
+            if field is not None:
+                field.errors = [*field.errors, translate_error(exc)]
+            else:
+                flash(translate_error(exc), "error")
+            return render_template("office/enterprise_form.html", form=form), exc.status
+        db().commit()
+        flash(_("Enterprise %(name)s registered.", name=enterprise.name), "ok")
+        return redirect(url_for("office.enterprises"))
+    status = 422 if form.is_submitted() else 200
+    return render_template("office/enterprise_form.html", form=form), status
+
+
+@bp.get("/users")
+@roles_required("admin")
+def users():
+    rows, total, pages = paginate(select(User).order_by(User.login), page_arg())
+    return render_template("office/users.html", rows=rows, total=total, pages=pages,
+                           page=page_arg(), role_titles=ROLE_TITLES)
+
+
+@bp.get("/account")
+def account():
+    tokens = db().scalars(select(ApiToken).where(ApiToken.user_id == current_user.id)
+                          .order_by(ApiToken.created_at.desc())).all()
+    return render_template("office/account.html", tokens=tokens)
+
+
+@bp.post("/account/tokens")
+def token_create():
+    """A new API token, shown once on the page that answers this post."""
+    label = (request.form.get("label") or "").strip()[:120] or None
+    user = db().get(User, current_user.id)
+    token = accounts.create_token(db(), user, label)
+    db().commit()
+    tokens = db().scalars(select(ApiToken).where(ApiToken.user_id == current_user.id)
+                          .order_by(ApiToken.created_at.desc())).all()
+    return render_template("office/account.html", tokens=tokens, new_token=token)
+
+
+@bp.post("/account/tokens/<int:token_id>/revoke")
+def token_revoke(token_id: int):
+    token = db().get(ApiToken, token_id)
+    if token is None or token.user_id != current_user.id:
+        abort(404)
+    accounts.revoke_token(db(), token_id)
+    db().commit()
+    flash(_("Token revoked."), "ok")
+    return redirect(url_for("office.account"))
+
+
+def tracked_models() -> dict[str, type]:
+    return {m.class_.__tablename__: m.class_ for m in Base.registry.mappers
+            if getattr(m.class_, "__tracked__", None) is not None}
+
+
+def record_visible(record) -> bool:
+    """Owner users see the history of their own records; staff see everything."""
+    owners = current_actor().owner_ids
+    if owners is None:
+        return True
+    if isinstance(record, Enterprise):
+        return record.id in owners
+    owner_id = getattr(record, "owner_id", None)
+    return owner_id is not None and owner_id in owners
+
+
+@bp.get("/history/<model>/<int:record_id>")
+def history(model: str, record_id: int):
+    cls = tracked_models().get(model)
+    if cls is None:
+        abort(404)
+    record = db().get(cls, record_id)
+    if record is None or not record_visible(record):
+        abort(404)
+    if isinstance(record, User) and not current_user.has_role("admin") \
+            and record.id != current_user.id:
+        abort(404)
+    events, total, pages = paginate(
+        select(AuditEvent).where(AuditEvent.model == model, AuditEvent.record_id == record_id)
+        .order_by(AuditEvent.id.desc()), page_arg())
+    return render_template("office/history.html", record=record, model=model, events=events,
+                           total=total, pages=pages, page=page_arg())

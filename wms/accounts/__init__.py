@@ -1,0 +1,1 @@
+"""Users, their roles and allowed owners, and API tokens for machines."""

@@ -1,0 +1,148 @@
+"""Creating users, logging in with lock-out, and API tokens."""
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from datetime import timedelta
+from typing import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from wms.core.context import Actor
+from wms.core.db import utcnow
+from wms.core.errors import N_, Conflict, NotFound, ValidationError
+from wms.partners.models import Enterprise
+
+from .models import LOCALES, USER_ROLES, ApiToken, User, UserOwner, UserRole
+from .passwords import DUMMY_HASH, hash_password, verify_password
+
+LOGIN_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+MIN_PASSWORD = 10
+MAX_FAILED_LOGINS = 5
+LOCKOUT = timedelta(minutes=15)
+TOKEN_PREFIX = "wms_"
+
+
+def validate_password(password: str) -> None:
+    if len(password or "") < MIN_PASSWORD:
+        raise ValidationError(N_("Password must have at least %(n)s characters"),
+                              field="password", n=MIN_PASSWORD)
+    if password.isdigit() or password.isalpha():
+        raise ValidationError(N_("Password must mix letters with digits or symbols"),
+                              field="password")
+
+
+def create_user(session: Session, *, login: str, password: str, roles: Iterable[str],
+                owner_codes: Iterable[str] = (), display_name: str | None = None,
+                locale: str = "zh_CN") -> User:
+    login = (login or "").strip().lower()
+    if not LOGIN_RE.match(login):
+        raise ValidationError(N_("Login must be 2-64 lower-case letters, digits, '.', '_' or '-'"),
+                              field="login")
+    roles = sorted(set(roles))
+    if not roles:
+        raise ValidationError(N_("A user needs at least one role"), field="role")
+    for role in roles:
+        if role not in USER_ROLES:
+            raise ValidationError(N_("Unknown role: %(role)s"), field="role", role=role)
+    if locale not in LOCALES:
+        raise ValidationError(N_("Unknown language: %(locale)s"), field="locale", locale=locale)
+    validate_password(password)
+    owners = []
+    for code in sorted(set(owner_codes)):
+        enterprise = session.scalar(select(Enterprise).where(Enterprise.customs_code == code.upper()))
+        if enterprise is None:
+            raise ValidationError(N_("Unknown owner: %(code)s"), field="owner", code=code)
+        owners.append(enterprise)
+    if "owner_viewer" in roles and not owners:
+        raise ValidationError(N_("An owner viewer must be bound to at least one owner"),
+                              field="owner")
+    if session.scalar(select(User.id).where(User.login == login)):
+        raise Conflict(N_("Login %(login)s is taken"), field="login", login=login)
+    user = User(login=login, display_name=display_name or login, locale=locale,
+                password_hash=hash_password(password),
+                role_rows=[UserRole(role=r) for r in roles],
+                owner_rows=[UserOwner(enterprise_id=e.id) for e in owners])
+    session.add(user)
+    session.flush()
+    return user
+
+
+def actor_for(user: User) -> Actor:
+    """The acting identity of a user: staff see every owner, owner viewers only theirs."""
+    roles = user.roles
+    staff = roles - {"owner_viewer"}
+    owner_ids = None if staff else user.owner_ids
+    return Actor(user_id=user.id, login=user.login, roles=roles, owner_ids=owner_ids)
+
+
+def authenticate(session: Session, login: str, password: str) -> User | None:
+    """The user if login and password match and the account is usable, else None.
+
+    Unknown logins, wrong passwords, locked and inactive accounts all give None after the
+    same amount of hashing work, so the caller cannot tell them apart and neither can an
+    attacker. Five failures lock the account for fifteen minutes.
+    """
+    user = session.scalar(select(User).where(User.login == (login or "").strip().lower()))
+    if user is None:
+        verify_password(password or "", DUMMY_HASH)
+        return None
+    now = utcnow()
+    ok = verify_password(password or "", user.password_hash)
+    if not user.active or (user.locked_until and user.locked_until > now):
+        return None
+    if not ok:
+        user.failed_logins += 1
+        if user.failed_logins >= MAX_FAILED_LOGINS:
+            user.locked_until = now + LOCKOUT
+            user.failed_logins = 0
+        return None
+    user.failed_logins = 0
+    user.locked_until = None
+    user.last_login_at = now
+    return user
+
+
+def set_locale(user: User, locale: str) -> None:
+    if locale not in LOCALES:
+        raise ValidationError(N_("Unknown language: %(locale)s"), field="locale", locale=locale)
+    user.locale = locale
+
+
+def get_user(session: Session, login: str) -> User:
+    user = session.scalar(select(User).where(User.login == login.strip().lower()))
+    if user is None:
+        raise NotFound(N_("User %(login)s not found"), field="user", login=login)
+    return user
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(session: Session, user: User, label: str | None = None) -> str:
+    """A new API token; the clear text is returned once and never stored."""
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    session.add(ApiToken(user_id=user.id, prefix=token[:12], token_hash=_token_hash(token),
+                         label=label, created_at=utcnow()))
+    session.flush()
+    return token
+
+
+def user_for_token(session: Session, token: str) -> User | None:
+    if not token or not token.startswith(TOKEN_PREFIX):
+        return None
+    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_hash(token)))
+    if row is None or row.revoked_at is not None or not row.user.active:
+        return None
+    row.last_used_at = utcnow()
+    return row.user
+
+
+def revoke_token(session: Session, token_id: int) -> None:
+    row = session.get(ApiToken, token_id)
+    if row is None:
+        raise NotFound(N_("Token %(id)s not found"), field="token", id=token_id)
+    row.revoked_at = utcnow()

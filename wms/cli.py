@@ -1,0 +1,171 @@
+"""The ``wms`` command: database, demo data, users, tokens, serving.
+
+The command line is a composition root like the web app: it sets the acting user
+(``--as LOGIN``) so that audit trails name who ran a command, runs one use case in one
+transaction, and never imports Flask (``wms run`` starts gunicorn in its own process).
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from wms.core.context import SYSTEM, acting_as
+from wms.core.db import database_url, make_engine, make_session_factory
+from wms.core.errors import DomainError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def alembic_config(url: str | None = None):
+    from alembic.config import Config
+    config = Config()
+    config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
+    config.set_main_option("sqlalchemy.url", (url or database_url()).replace("%", "%%"))
+    return config
+
+
+@contextlib.contextmanager
+def unit_of_work(ctx: click.Context):
+    """One session, acting as ``--as``; committed if the block succeeds, else rolled back."""
+    from wms.accounts.services import actor_for, get_user
+    session = make_session_factory(make_engine())()
+    try:
+        actor = SYSTEM
+        login = ctx.find_root().params.get("as_user")
+        if login:
+            actor = actor_for(get_user(session, login))
+        with acting_as(actor):
+            yield session
+            session.commit()
+    except DomainError as exc:
+        session.rollback()
+        where = f" [{exc.field}]" if exc.field else ""
+        raise click.ClickException(f"{exc.message}{where}") from exc
+    finally:
+        session.close()
+
+
+@click.group()
+@click.option("--as", "as_user", metavar="LOGIN", help="Act as this user (for the audit trail).")
+def main(as_user: str | None) -> None:
+    """Lanzhou bonded warehouse WMS."""
+
+
+@main.group()
+def db() -> None:
+    """Database schema migrations."""
+
+
+@db.command()
+@click.argument("revision", default="head")
+def upgrade(revision: str) -> None:
+    """Upgrade the database (default: to the newest revision)."""
+    from alembic import command
+    command.upgrade(alembic_config(), revision)
+    click.echo(f"database at {revision}: {_safe_url(database_url())}")
+
+
+@db.command()
+@click.argument("revision")
+def downgrade(revision: str) -> None:
+    """Downgrade the database to REVISION ('base' removes every table)."""
+    from alembic import command
+    command.downgrade(alembic_config(), revision)
+    click.echo(f"database at {revision}")
+
+
+@db.command()
+def current() -> None:
+    """Show the revision the database is at."""
+    from alembic import command
+    command.current(alembic_config())
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+    return make_url(url).render_as_string(hide_password=True)
+
+
+@main.group()
+def demo() -> None:
+    """Demonstration data that looks like Lanzhou."""
+
+
+@demo.command("load")
+@click.pass_context
+def demo_load(ctx: click.Context) -> None:
+    """Load the demo data; running it again adds only what is missing."""
+    from wms.demo import load_demo
+    with unit_of_work(ctx) as session:
+        created = load_demo(session, progress=_progress)
+    click.echo(f"demo data: {created} new records" if created else "demo data already loaded")
+
+
+def _progress(items, label: str):
+    return click.progressbar(items, label=label, file=sys.stderr)
+
+
+@main.group()
+def user() -> None:
+    """Users who log in."""
+
+
+@user.command("add")
+@click.argument("login")
+@click.option("--role", "roles", multiple=True, required=True,
+              help="admin, supervisor, operator, dispatcher, returns_clerk, customs_clerk "
+                   "or owner_viewer; repeat for several.")
+@click.option("--owner", "owners", multiple=True, metavar="CODE",
+              help="Customs code of an owner this user may see; repeat for several.")
+@click.option("--name", "display_name", help="Name shown on pages.")
+@click.option("--locale", default="zh_CN", show_default=True, type=click.Choice(["zh_CN", "en"]))
+@click.option("--password-stdin", is_flag=True, required=True,
+              help="Read the password from standard input (never from the command line).")
+@click.pass_context
+def user_add(ctx, login, roles, owners, display_name, locale, password_stdin) -> None:
+    """Add a user."""
+    from wms.accounts.services import create_user
+    password = sys.stdin.readline().rstrip("\r\n")
+    with unit_of_work(ctx) as session:
+        created = create_user(session, login=login, password=password, roles=roles,
+                              owner_codes=owners, display_name=display_name, locale=locale)
+        click.echo(f"user {created.login} added with roles {', '.join(sorted(created.roles))}")
+
+
+@main.group()
+def token() -> None:
+    """API tokens."""
+
+
+@token.command("create")
+@click.argument("login")
+@click.option("--label", help="What the token is for.")
+@click.pass_context
+def token_create(ctx, login: str, label: str | None) -> None:
+    """Create an API token for LOGIN and print it once."""
+    from wms.accounts.services import create_token, get_user
+    with unit_of_work(ctx) as session:
+        secret = create_token(session, get_user(session, login), label)
+    click.echo(secret)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=int(os.environ.get("WEB_CONCURRENCY", 2)), show_default=True,
+              type=int)
+def run(host: str, port: int, workers: int) -> None:
+    """Serve the web app with gunicorn."""
+    click.echo(f"serving on http://{host}:{port}", err=True)
+    args = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind",
+            f"{host}:{port}", "--access-logfile", "-", "--chdir", str(PROJECT_ROOT),
+            "wsgi:app"]
+    os.execv(sys.executable, args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""The odoo-style model toolkit: database, audit, sequences, state machines, errors."""

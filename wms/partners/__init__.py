@@ -1,0 +1,1 @@
+"""Enterprises: owners of goods, e-commerce platforms, logistics companies, agents, carriers."""
