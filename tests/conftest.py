@@ -11,18 +11,20 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 import uuid
 
 import pytest
 
 os.environ.setdefault("WMS_SCRYPT_N", "1024")  # before wms.accounts.passwords is imported
+# Files the app writes (secret key, the demo's customs outbox) go to a folder of this run.
+os.environ.setdefault("WMS_INSTANCE_PATH", tempfile.mkdtemp(prefix="wms-test-instance-"))
 
 from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.orm import Session, sessionmaker  # noqa: E402
 
 from wms.core.context import SYSTEM, acting_as  # noqa: E402
 from wms.core.db import make_engine  # noqa: E402
-from wms.models import metadata  # noqa: E402
 
 PG_URL = os.environ.get("WMS_TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
@@ -34,6 +36,16 @@ def pg_schema_engine(schema: str):
     return engine
 
 
+def migrate(engine) -> None:
+    """Build the schema the way production does: Alembic to head (seed rows included)."""
+    from alembic import command
+    from wms.cli import alembic_config
+    config = alembic_config(str(engine.url))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
 def create_pg_schema(tables: bool = True) -> tuple[str, object]:
     schema = f"t_{uuid.uuid4().hex[:12]}"
     admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
@@ -42,7 +54,7 @@ def create_pg_schema(tables: bool = True) -> tuple[str, object]:
     admin.dispose()
     engine = pg_schema_engine(schema)
     if tables:
-        metadata.create_all(engine)
+        migrate(engine)
     return schema, engine
 
 
@@ -58,7 +70,22 @@ def drop_pg_schema(schema: str, engine) -> None:
 def sqlite_template(tmp_path_factory):
     path = tmp_path_factory.mktemp("template") / "template.db"
     engine = make_engine(f"sqlite:///{path}")
-    metadata.create_all(engine)
+    migrate(engine)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def sqlite_demo_template(sqlite_template, tmp_path_factory):
+    """The migrated template with the demo data loaded once per run (SQLite tests that ask
+    for ``demo`` start from a copy of it instead of loading it again)."""
+    from wms.demo import load_demo
+    path = tmp_path_factory.mktemp("demo-template") / "demo.db"
+    shutil.copy(sqlite_template, path)
+    engine = make_engine(f"sqlite:///{path}")
+    with sessionmaker(bind=engine)() as session, acting_as(SYSTEM):
+        load_demo(session)
+        session.commit()
     engine.dispose()
     return path
 
@@ -68,6 +95,21 @@ def pg_engine():
     if not PG_URL:
         pytest.skip("WMS_TEST_DATABASE_URL is not set")
     schema, engine = create_pg_schema()
+    yield engine
+    drop_pg_schema(schema, engine)
+
+
+@pytest.fixture(scope="session")
+def pg_demo_engine():
+    """A schema of its own with the demo data committed once per run: tests that ask for
+    ``demo`` run inside a rolled-back transaction on it instead of loading it each time."""
+    if not PG_URL:
+        pytest.skip("WMS_TEST_DATABASE_URL is not set")
+    from wms.demo import load_demo
+    schema, engine = create_pg_schema()
+    with sessionmaker(bind=engine)() as session, acting_as(SYSTEM):
+        load_demo(session)
+        session.commit()
     yield engine
     drop_pg_schema(schema, engine)
 
@@ -83,12 +125,15 @@ def bind(backend, request, tmp_path, sqlite_template):
     transaction that is rolled back after the test."""
     if backend == "sqlite":
         path = tmp_path / "wms.db"
-        shutil.copy(sqlite_template, path)
+        with_demo = "demo" in request.fixturenames
+        shutil.copy(request.getfixturevalue("sqlite_demo_template") if with_demo
+                    else sqlite_template, path)
         engine = make_engine(f"sqlite:///{path}")
         yield engine
         engine.dispose()
     else:
-        engine = request.getfixturevalue("pg_engine")
+        engine = request.getfixturevalue("pg_demo_engine" if "demo" in request.fixturenames
+                                         else "pg_engine")
         connection = engine.connect()
         transaction = connection.begin()
         yield connection
@@ -136,9 +181,8 @@ def client(app):
 
 @pytest.fixture
 def demo(db):
-    from wms.demo import load_demo
-    load_demo(db)
-    db.commit()
+    """The demo data, already there: a copy of the demo file on SQLite, the demo schema in a
+    rolled-back transaction on PostgreSQL (see ``bind``)."""
     return db
 
 

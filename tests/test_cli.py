@@ -81,3 +81,42 @@ def test_downgrade_to_base_and_back(cli_db):
     runner, _ = cli_db
     assert runner.invoke(main, ["db", "downgrade", "base"]).exit_code == 0
     assert runner.invoke(main, ["db", "upgrade"]).exit_code == 0
+
+
+def test_check_ledger_is_clean_after_demo_and_fails_on_tampering(cli_db):
+    runner, sessions = cli_db
+    runner.invoke(main, ["demo", "load"])
+    result = runner.invoke(main, ["check-ledger"])
+    assert result.exit_code == 0 and "ledger clean" in result.output
+    from sqlalchemy import update
+    from wms.inventory.models import Quant
+    with sessions() as s:
+        s.execute(update(Quant).where(Quant.id == 1).values(quantity=Quant.quantity + 1))
+        s.commit()
+    result = runner.invoke(main, ["check-ledger"])
+    assert result.exit_code == 1
+    assert "books say" in result.output and "problem(s)" in result.output
+
+
+def test_labels_render_pdf_and_zpl_and_refuse_bad_data(tmp_path):
+    import json
+    import pypdfium2 as pdfium
+    runner = CliRunner()
+    data = tmp_path / "awb.json"
+    data.write_text(json.dumps({"airline": "China Cargo Airlines", "awb": "112-12345675",
+                                "origin": "LHW", "destination": "FRA", "piece": 1,
+                                "total_pieces": 3}))
+    out = tmp_path / "awb.pdf"
+    result = runner.invoke(main, ["labels", "render", "air_cargo", "--data", str(data),
+                                  "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert len(pdfium.PdfDocument(out.read_bytes())) == 1
+    result = runner.invoke(main, ["labels", "render", "air_cargo", "--data", str(data),
+                                  "--format", "zpl", "-o", "-"])
+    assert result.output.startswith("^XA") and "^XZ" in result.output
+    data.write_text(json.dumps({"airline": "X", "awb": "112-12345674", "origin": "LHW",
+                                "destination": "FRA", "piece": 1, "total_pieces": 1}))
+    result = runner.invoke(main, ["labels", "render", "air_cargo", "--data", str(data),
+                                  "-o", str(out)])
+    assert result.exit_code != 0 and "[awb]" in result.output
+    assert "air_cargo" in runner.invoke(main, ["labels", "render", "--help"]).output

@@ -39,9 +39,14 @@ def make_engine(url: str | None = None, **kwargs) -> Engine:
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-        kwargs.setdefault("connect_args", {}).setdefault("timeout", 30)
+        connect_args = kwargs.setdefault("connect_args", {})
+        connect_args.setdefault("timeout", 30)
+        # Let SQLAlchemy, not the sqlite3 module, issue BEGIN, so that SAVEPOINTs work as
+        # documented; a writer that loses the race for the lock is retried (is_transient).
+        connect_args["isolation_level"] = None
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)
@@ -53,6 +58,51 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+
+
+def _sqlite_begin(connection) -> None:
+    connection.exec_driver_sql("BEGIN")
+
+
+TRANSIENT_PG_CODES = {"40001", "40P01"}  # serialization failure, deadlock detected
+
+
+def is_transient(exc: BaseException) -> bool:
+    """A conflict with a concurrent transaction that running again will resolve."""
+    from sqlalchemy.exc import DBAPIError, IntegrityError
+    if not isinstance(exc, DBAPIError):
+        return False
+    code = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+    if code in TRANSIENT_PG_CODES:
+        return True
+    if "database is locked" in str(exc.orig):  # SQLite: another writer held the lock
+        return True
+    # Two transactions created the same quant (or the same new lot, seen by two scanners at
+    # once): the loser runs again and finds the row the winner made.
+    text = str(exc.orig)
+    return isinstance(exc, IntegrityError) and ("quant_key" in text or "uq_lot_" in text
+                                                 or "lot.product_id, lot.name" in text)
+
+
+def run_in_transaction(session_factory, use_case, *, attempts: int = 8):
+    """Run ``use_case(session)`` in its own transaction and commit; run it again on a
+    transient conflict. Domain errors and other failures roll back and propagate."""
+    import random
+    import time
+    for attempt in range(1, attempts + 1):
+        session = session_factory()
+        try:
+            result = use_case(session)
+            session.commit()
+            return result
+        except Exception as exc:
+            session.rollback()
+            if attempt == attempts or not is_transient(exc):
+                raise
+            time.sleep(random.uniform(0, 0.01 * attempt))
+        finally:
+            session.close()
+    raise AssertionError("unreachable")
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -35,6 +35,13 @@ class Sequence(Base):
 def next_reference(session: Session, prefix: str, when: datetime | None = None) -> str:
     """Take the next number for ``prefix`` in the year of ``when`` (default: now)."""
     year = (when or utcnow()).year
+    number, padding = next_number(session, prefix, year)
+    return f"{prefix}/{year}/{number:0{padding}d}"
+
+
+def next_number(session: Session, prefix: str, year: int = 0) -> tuple[int, int]:
+    """The next number of a counter and its padding; ``year=0`` for counters that never
+    restart (SSCC serials)."""
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     session.execute(insert(Sequence).values(prefix=prefix, year=year, next_number=1, padding=5)
@@ -46,7 +53,7 @@ def next_reference(session: Session, prefix: str, when: datetime | None = None) 
     ).one()
     session.execute(update(Sequence).where(Sequence.id == row.id)
                     .values(next_number=row.next_number + 1))
-    return f"{prefix}/{year}/{row.next_number:0{row.padding}d}"
+    return row.next_number, row.padding
 
 
 def unique_name_index(tablename: str) -> Index:

@@ -1,0 +1,71 @@
+"""Cycle counts: within the threshold posted at once, above it approved by a supervisor."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from wms.core.errors import IllegalTransition, ValidationError
+from wms.inventory.counts import approve_count, record_count, reject_count, start_count, \
+    submit_count
+from wms.inventory.ledger import check_ledger
+from wms.inventory.models import Quant
+
+
+def on_shelf(db, site, product):
+    db.flush()
+    db.expire_all()
+    return db.scalar(select(Quant.quantity).where(Quant.location_id == site.shelf.id,
+                                                  Quant.product_id == product.id))
+
+
+def test_small_difference_is_posted_at_once(db, site):
+    site.receive(db, site.herbs, 10)
+    count = start_count(db, site.shelf)
+    assert count.name.startswith("TST/CNT/")
+    record_count(db, count, site.herbs, 6)
+    record_count(db, count, site.herbs, 2)
+    submit_count(db, count, threshold=Decimal(5))
+    assert count.state == "done"
+    assert on_shelf(db, site, site.herbs) == 8
+    assert check_ledger(db) == []
+
+
+def test_big_difference_waits_for_approval(db, site, lots):
+    site.receive(db, site.herbs, 50)
+    site.receive(db, site.milk, 5, lot=lots[0])
+    count = start_count(db, site.shelf)
+    record_count(db, count, site.herbs, 20)  # milk not scanned: counted as zero
+    submit_count(db, count, threshold=Decimal(5))
+    assert count.state == "to_approve"
+    assert on_shelf(db, site, site.herbs) == 50
+    lines = {ln.product_id: (ln.expected, ln.counted) for ln in count.lines}
+    assert lines == {site.herbs.id: (50, 20), site.milk.id: (5, 0)}
+    with pytest.raises(ValidationError):
+        approve_count(db, count, reason="")
+    approve_count(db, count, reason="recount confirmed by supervisor")
+    assert count.state == "done"
+    assert on_shelf(db, site, site.herbs) == 20
+    assert on_shelf(db, site, site.milk) is None
+    assert check_ledger(db) == []
+
+
+def test_rejected_count_changes_nothing_and_closed_count_takes_no_scans(db, site):
+    site.receive(db, site.herbs, 50)
+    count = start_count(db, site.shelf)
+    record_count(db, count, site.herbs, 1)
+    submit_count(db, count)
+    reject_count(db, count, "scanner misread")
+    assert on_shelf(db, site, site.herbs) == 50
+    with pytest.raises(ValidationError):
+        record_count(db, count, site.herbs, 1)
+    with pytest.raises(IllegalTransition):
+        reject_count(db, count, "again")
+
+
+def test_lot_tracked_product_needs_its_lot(db, site):
+    count = start_count(db, site.shelf)
+    with pytest.raises(ValidationError) as err:
+        record_count(db, count, site.milk, 1)
+    assert err.value.field == "lot"

@@ -1,0 +1,1 @@
+"""Products per owner, with the customs data a declaration needs, and their lots."""

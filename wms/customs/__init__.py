@@ -1,0 +1,1 @@
+"""Customs: code tables, rules (limits, tax, deadlines), CEB messages."""

@@ -1,0 +1,1 @@
+"""Warehouses, locations, packages, and stock as a double-entry ledger of moves."""
