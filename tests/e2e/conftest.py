@@ -10,7 +10,7 @@ from werkzeug.serving import make_server
 
 from wms.core.db import make_engine, make_session_factory
 from wms.demo import load_demo
-from wms.models import metadata
+from tests.conftest import migrate
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -23,7 +23,7 @@ def live_server(tmp_path_factory):
     from web import create_app
     path = tmp_path_factory.mktemp("e2e") / "e2e.db"
     engine = make_engine(f"sqlite:///{path}")
-    metadata.create_all(engine)
+    migrate(engine)
     sessions = make_session_factory(engine)
     with sessions() as session:
         load_demo(session)

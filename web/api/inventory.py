@@ -1,0 +1,518 @@
+"""Stock over the API: scan anything, stock, moves, products, locations.
+
+Reads are owner-scoped like the desk pages (they share the queries in ``web.stock``);
+writes go through ``web.idempotency.write``, so an ``Idempotency-Key`` header (or an
+``idempotency_key`` body field) makes a retried request change stock once and get the
+same answer every time.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from flask import jsonify, request
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from wms.catalog import services as catalog
+from wms.catalog.models import Lot, Product
+from wms.core.errors import N_, DomainError, NotFound, ValidationError
+from wms.core.scoping import scope_to_owner, visible_owner
+from wms.inventory import places
+from wms.inventory.models import (CUSTOMS_STATUSES, LOCATION_USAGES, Location, Package,
+                                  Warehouse)
+from wms.inventory.packages import get_package_by_sscc
+from wms.inventory.scan import explain
+from wms.inventory.services import MoveLine, parse_quantity, transfer
+from wms.partners.models import Enterprise
+
+from .. import stock as pages
+from ..db import db
+from ..idempotency import write
+from .core import operation, page_of
+from .schema import Field, Schema
+
+PAGING = (("page", "integer", "page number, from 1"),
+          ("per_page", "integer", "rows per page, at most 500"))
+IDEMPOTENCY = Field("idempotency_key", "string", description="Same as the Idempotency-Key "
+                    "header, for clients that cannot set headers", max_length=80)
+
+SCAN = Schema("ScanResult", (
+    Field("kind", "string", True, "sscc, gtin, gs1, s10, awb, container or text",
+          enum=("sscc", "gtin", "gs1", "s10", "awb", "container", "text")),
+    Field("valid", "boolean", True, "false when a check digit or a GS1 field is wrong"),
+    Field("value", "string", True, "the code as normalised"),
+    Field("parts", "object", True, "the parsed parts (GS1 application identifiers by name, "
+          "S10 service and country...)"),
+    Field("error", "string", True, "why the code is invalid", nullable=True),
+    Field("matches", "array", True, "warehouse records the code names: location, product "
+          "or package, each with its stock (owner-scoped)", items="object"),
+    Field("found", "boolean", True),
+), "What a scanned code is and what the warehouse knows about it.")
+
+STOCK_LINE = Schema("StockLine", (
+    Field("id", "integer", True),
+    Field("product_id", "integer", True),
+    Field("sku", "string", True),
+    Field("name", "string", True),
+    Field("location_id", "integer", True),
+    Field("location", "string", True, "full path"),
+    Field("location_barcode", "string", True),
+    Field("lot", "string", True, nullable=True),
+    Field("expiry", "string", True, "ISO date", nullable=True),
+    Field("sscc", "string", True, nullable=True),
+    Field("owner", "string", True, "owner's customs code"),
+    Field("customs_status", "string", True, enum=CUSTOMS_STATUSES),
+    Field("quantity", "string", True, "decimal as a string"),
+    Field("reserved", "string", True, "held by open moves"),
+    Field("available", "string", True, "quantity - reserved"),
+), "On-hand stock of one key (product, location, lot, package, owner, customs status).")
+
+PRODUCT = Schema("Product", (
+    Field("owner", "string", True, "owner's customs code", max_length=10),
+    Field("sku", "string", True, max_length=40),
+    Field("gtin", "string", description="GTIN-8/12/13/14, check digit verified",
+          max_length=14, nullable=True),
+    Field("name_zh", "string", True, max_length=200),
+    Field("name_en", "string", max_length=200, nullable=True),
+    Field("category", "string", max_length=60, nullable=True),
+    Field("hs_code", "string", True, "10 digits", max_length=10),
+    Field("gname", "string", True, "customs name", max_length=250),
+    Field("gmodel", "string", True, "customs model and specification", max_length=250),
+    Field("customs_unit", "string", True, "customs unit code", max_length=3),
+    Field("legal_unit1", "string", True, max_length=3),
+    Field("legal_factor1", "string", description="legal quantity per declared unit, decimal",
+          max_length=20),
+    Field("legal_unit2", "string", max_length=3, nullable=True),
+    Field("legal_factor2", "string", max_length=20, nullable=True),
+    Field("origin_country", "string", True, "customs country code", max_length=3),
+    Field("declared_price", "string", description="decimal", max_length=20),
+    Field("net_weight_kg", "string", description="decimal", max_length=20),
+    Field("gross_weight_kg", "string", description="decimal", max_length=20),
+    Field("track_lot", "boolean"),
+    Field("track_expiry", "boolean"),
+    Field("item_record_no", "string", max_length=30, nullable=True),
+), "A product as one owner stores and declares it.")
+PRODUCT_IN = Schema("ProductInput", (*PRODUCT.fields, IDEMPOTENCY), PRODUCT.description)
+PRODUCT_OUT = Schema("ProductRecord", (Field("id", "integer", True), *PRODUCT.fields,
+                                       Field("active", "boolean", True)),
+                     "A registered product.")
+
+LOCATION = Schema("Location", (
+    Field("id", "integer", True),
+    Field("warehouse", "string", True, "warehouse code; null for virtual locations",
+          nullable=True),
+    Field("path", "string", True),
+    Field("name", "string", True),
+    Field("usage", "string", True, enum=LOCATION_USAGES),
+    Field("barcode", "string", True),
+    Field("capacity", "string", True, nullable=True),
+    Field("active", "boolean", True),
+), "A place in the location tree.")
+
+MOVE_LINE = Schema("MoveLineInput", (
+    Field("product_id", "integer", description="the product; or give sku (and owner)"),
+    Field("sku", "string", max_length=40),
+    Field("owner", "string", description="owner's customs code: needed with sku when "
+          "several owners use the SKU", max_length=10),
+    Field("quantity", "number", True, "greater than zero, at most three decimals"),
+    Field("from_location", "string", description="barcode (or id as digits)", max_length=40),
+    Field("from_location_id", "integer"),
+    Field("to_location", "string", description="barcode (or id as digits)", max_length=40),
+    Field("to_location_id", "integer"),
+    Field("lot", "string", description="lot name; required for lot-tracked products",
+          max_length=40),
+    Field("package", "string", description="SSCC of the package taken from", max_length=18),
+    Field("to_package", "string", description="SSCC of the package put into; none: loose",
+          max_length=18),
+    Field("customs_status", "string", True, enum=CUSTOMS_STATUSES),
+), "One line of a transfer.")
+MOVE = Schema("TransferInput", (
+    Field("lines", "array", True, items=MOVE_LINE),
+    Field("origin", "string", description="your reference", max_length=80),
+    Field("reason", "string", max_length=200),
+    IDEMPOTENCY,
+), "An internal transfer, posted at once.")
+MOVE_OUT = Schema("Transfer", (
+    Field("id", "integer", True),
+    Field("name", "string", True, "document reference"),
+    Field("state", "string", True),
+    Field("done_at", "string", True, nullable=True),
+    Field("origin", "string", True, nullable=True),
+    Field("lines", "array", True, items="object"),
+), "A posted transfer.")
+
+LEDGER_LINE = Schema("LedgerLine", (
+    Field("id", "integer", True),
+    Field("done_at", "string", True),
+    Field("document", "string", True, nullable=True),
+    Field("product_id", "integer", True),
+    Field("sku", "string", True),
+    Field("from_location", "string", True),
+    Field("to_location", "string", True),
+    Field("lot", "string", True, nullable=True),
+    Field("sscc", "string", True, nullable=True),
+    Field("to_sscc", "string", True, nullable=True),
+    Field("owner", "string", True),
+    Field("customs_status", "string", True, enum=CUSTOMS_STATUSES),
+    Field("to_customs_status", "string", True, enum=CUSTOMS_STATUSES),
+    Field("quantity", "string", True),
+    Field("quantity_in", "string", True, "into the scope (location subtree, or the "
+          "warehouse's stock for a product)", nullable=True),
+    Field("quantity_out", "string", True, nullable=True),
+    Field("reason", "string", True, nullable=True),
+    Field("user", "string", True, nullable=True),
+), "One done stock move.")
+
+
+def _num(value: Decimal | None) -> str | None:
+    return None if value is None else pages.num(value)
+
+
+def _opt_num(value) -> str | None:
+    return None if value is None else pages.num(value)
+
+
+# ---------------------------------------------------------------- scan
+
+@operation("/scan/<code>", summary="Scan anything", tag="inventory", response=SCAN)
+def scan(code: str):
+    """What a scanned code is (SSCC, GTIN, GS1 element string, S10, AWB, container, or
+    text such as a location barcode or SKU), whether its check digits hold, its parsed
+    parts, and the warehouse records it names. A wrong check digit answers 200 with
+    ``valid: false``, so the scanner can say "misread, scan again"."""
+    return jsonify(explain(db(), code))
+
+
+# ---------------------------------------------------------------- stock
+
+def stock_json(r: dict) -> dict:
+    return {"id": r["id"], "product_id": r["product_id"], "sku": r["sku"], "name": r["name"],
+            "location_id": r["location_id"], "location": r["location"],
+            "location_barcode": r["location_barcode"], "lot": r["lot"],
+            "expiry": r["expiry"].isoformat() if r["expiry"] else None, "sscc": r["sscc"],
+            "owner": r["owner"], "customs_status": r["customs_status"],
+            "quantity": _num(r["quantity"]), "reserved": _num(r["reserved"]),
+            "available": _num(r["available"])}
+
+
+def _owner_id_arg(name: str = "owner") -> int | None:
+    code = (request.args.get(name) or "").strip()
+    if not code:
+        return None
+    owner = db().scalar(select(Enterprise.id).where(Enterprise.customs_code == code))
+    if owner is None or not visible_owner(owner):
+        raise NotFound(N_("Owner %(code)s not found"), field=name, code=code)
+    return owner
+
+
+def _warehouse_id_arg() -> int | None:
+    code = (request.args.get("warehouse") or "").strip().upper()
+    if not code:
+        return None
+    found = db().scalar(select(Warehouse.id).where(Warehouse.code == code))
+    if found is None:
+        raise NotFound(N_("Warehouse %(code)s not found"), field="warehouse", code=code)
+    return found
+
+
+def _location_arg(name: str = "location") -> Location | None:
+    raw = (request.args.get(name) or "").strip()
+    if not raw:
+        return None
+    location = places.find_location_by_barcode(db(), raw)
+    if location is None and raw.isdigit():
+        location = db().get(Location, int(raw))
+    if location is None:
+        raise NotFound(N_("Location %(path)s not found"), field=name, path=raw)
+    return location
+
+
+@operation("/stock", summary="On-hand stock", tag="inventory", response=STOCK_LINE, many=True,
+           query=(("q", "string", "product SKU, GTIN or name contains"),
+                  ("product", "integer", "product id"),
+                  ("location", "string", "location barcode or id; a view location includes "
+                   "the locations under it"),
+                  ("warehouse", "string", "warehouse code"),
+                  ("owner", "string", "owner's customs code"),
+                  ("lot", "string", "lot name"),
+                  ("customs_status", "string", "arrived, bonded, held, released or export"),
+                  *PAGING))
+def list_stock():
+    """Stock in internal and customs-hold locations, one item per quant, oldest first by id.
+    Owner tokens see only their own owners' stock."""
+    status = request.args.get("customs_status") or None
+    if status and status not in CUSTOMS_STATUSES:
+        raise ValidationError(N_("Unknown customs status %(status)s"), field="customs_status",
+                              status=status)
+    product = request.args.get("product", "").strip()
+    if product and not product.isdigit():
+        raise ValidationError(N_("Expected %(type)s"), field="product", type="integer")
+    flt = pages.StockFilter(q=(request.args.get("q") or "").strip()[:100] or None,
+                            product_id=int(product) if product else None,
+                            location=_location_arg(), owner_id=_owner_id_arg(),
+                            lot=(request.args.get("lot") or "").strip() or None,
+                            customs_status=status, warehouse_id=_warehouse_id_arg())
+    page = page_of(pages.stock_ids(flt.conditions(), "id"), lambda quant_id: quant_id)
+    page["items"] = [stock_json(r) for r in pages.stock_rows(page["items"])]
+    return jsonify(page)
+
+
+# ---------------------------------------------------------------- products
+
+def product_json(p: Product) -> dict:
+    return {"id": p.id, "owner": p.owner.customs_code, "sku": p.sku, "gtin": p.gtin,
+            "name_zh": p.name_zh, "name_en": p.name_en, "category": p.category,
+            "hs_code": p.hs_code, "gname": p.gname, "gmodel": p.gmodel,
+            "customs_unit": p.customs_unit, "legal_unit1": p.legal_unit1,
+            "legal_factor1": _opt_num(p.legal_factor1), "legal_unit2": p.legal_unit2,
+            "legal_factor2": _opt_num(p.legal_factor2), "origin_country": p.origin_country,
+            "declared_price": _opt_num(p.declared_price),
+            "net_weight_kg": _opt_num(p.net_weight_kg),
+            "gross_weight_kg": _opt_num(p.gross_weight_kg), "track_lot": p.track_lot,
+            "track_expiry": p.track_expiry, "item_record_no": p.item_record_no,
+            "active": p.active}
+
+
+@operation("/products", summary="List products", tag="inventory", response=PRODUCT_OUT,
+           many=True, query=(("q", "string", "SKU, name contains, or GTIN"),
+                             ("owner", "string", "owner's customs code"), *PAGING))
+def list_products():
+    """Owner tokens see only their own owners' products."""
+    return jsonify(page_of(catalog.products_query(_owner_id_arg(),
+                                                  (request.args.get("q") or "").strip()
+                                                  or None), product_json))
+
+
+@operation("/products", "POST", summary="Register a product", tag="inventory",
+           body=PRODUCT_IN, response=PRODUCT_OUT, status=201,
+           roles=("supervisor", "customs_clerk"))
+def create_product(payload: dict):
+    """Every customs field is checked (HS code, unit and country codes, GTIN check digit,
+    weights) before anything is written; SKU and GTIN are unique per owner."""
+    data = {k: v for k, v in payload.items() if k != "idempotency_key"}
+    owner = data.pop("owner")
+
+    def use_case(session: Session):
+        product = catalog.register_product(session, owner_code=owner, **data)
+        return 201, product_json(product)
+    return write(payload, use_case)
+
+
+# ---------------------------------------------------------------- locations
+
+def location_json(loc: Location, codes: dict[int, str]) -> dict:
+    return {"id": loc.id, "warehouse": codes.get(loc.warehouse_id), "path": loc.full_path,
+            "name": loc.name, "usage": loc.usage, "barcode": loc.barcode,
+            "capacity": _opt_num(loc.capacity), "active": loc.active}
+
+
+@operation("/locations", summary="List locations", tag="inventory", response=LOCATION,
+           many=True, query=(("warehouse", "string", "warehouse code"),
+                             ("usage", "string", "internal, view, customs..."),
+                             ("q", "string", "path contains, or barcode"),
+                             ("archived", "boolean", "include archived locations"), *PAGING))
+def list_locations():
+    """The location tree in path order."""
+    stmt = select(Location).order_by(Location.full_path)
+    warehouse = _warehouse_id_arg()
+    if warehouse is not None:
+        stmt = stmt.where(Location.warehouse_id == warehouse)
+    usage = request.args.get("usage") or None
+    if usage:
+        if usage not in LOCATION_USAGES:
+            raise ValidationError(N_("Unknown location usage: %(usage)s"), field="usage",
+                                  usage=usage)
+        stmt = stmt.where(Location.usage == usage)
+    q = (request.args.get("q") or "").strip()
+    if q:
+        stmt = stmt.where(Location.full_path.ilike(f"%{q}%") | (Location.barcode == q))
+    if request.args.get("archived") not in ("1", "true"):
+        stmt = stmt.where(Location.active)
+    codes = dict(db().execute(select(Warehouse.id, Warehouse.code)).all())
+    return jsonify(page_of(stmt, lambda loc: location_json(loc, codes)))
+
+
+# ---------------------------------------------------------------- moves
+
+def _line_field(i: int, name: str) -> str:
+    return f"lines[{i}].{name}"
+
+
+def _resolve_location(session: Session, i: int, line: dict, name: str) -> Location:
+    field = _line_field(i, name)
+    by_id, code = line.get(f"{name}_id"), (line.get(name) or "").strip()
+    location = None
+    if by_id is not None:
+        location = session.get(Location, by_id)
+    elif code:
+        location = places.find_location_by_barcode(session, code)
+        if location is None and code.isdigit():
+            location = session.get(Location, int(code))
+    else:
+        raise ValidationError(N_("This field is required"), field=field)
+    if location is None:
+        raise NotFound(N_("Location %(path)s not found"), field=field, path=by_id or code)
+    if location.usage == "view":
+        raise ValidationError(N_("%(path)s is a view location: stock cannot be kept there"),
+                              field=field, path=location.full_path)
+    if not location.active:
+        raise ValidationError(N_("Location %(path)s is archived"), field=field,
+                              path=location.full_path)
+    return location
+
+
+def _resolve_product(session: Session, i: int, line: dict) -> Product:
+    owner = None
+    if line.get("owner"):
+        owner = session.scalar(select(Enterprise).where(
+            Enterprise.customs_code == line["owner"].strip()))
+        if owner is None or not visible_owner(owner.id):
+            raise NotFound(N_("Owner %(code)s not found"), field=_line_field(i, "owner"),
+                           code=line["owner"])
+    if line.get("product_id") is not None:
+        product = session.get(Product, line["product_id"])
+        if product is None or not visible_owner(product.owner_id):
+            raise NotFound(N_("Product %(id)s not found"), field=_line_field(i, "product_id"),
+                           id=line["product_id"])
+    elif line.get("sku"):
+        stmt = select(Product).where(Product.sku == line["sku"].strip())
+        if owner is not None:
+            stmt = stmt.where(Product.owner_id == owner.id)
+        found = list(session.scalars(scope_to_owner(stmt, Product.owner_id).limit(2)))
+        if not found:
+            raise NotFound(N_("Product %(id)s not found"), field=_line_field(i, "sku"),
+                           id=line["sku"])
+        if len(found) > 1:
+            raise ValidationError(N_("Several owners use SKU %(sku)s: give the owner"),
+                                  field=_line_field(i, "owner"), sku=line["sku"])
+        product = found[0]
+    else:
+        raise ValidationError(N_("Give product_id, or sku and owner"),
+                              field=_line_field(i, "product_id"))
+    if owner is not None and product.owner_id != owner.id:
+        raise ValidationError(N_("Product %(sku)s belongs to another owner"),
+                              field=_line_field(i, "owner"), sku=product.sku)
+    if not product.active:
+        raise ValidationError(N_("Product %(sku)s is archived"),
+                              field=_line_field(i, "product_id"), sku=product.sku)
+    return product
+
+
+def _resolve_package(session: Session, i: int, sscc: str | None, name: str) -> Package | None:
+    if not sscc:
+        return None
+    package = get_package_by_sscc(session, sscc.strip())
+    if package is None:
+        raise NotFound(N_("Package %(sscc)s not found"), field=_line_field(i, name), sscc=sscc)
+    return package
+
+
+def _move_lines(session: Session, payload: dict) -> tuple[list[MoveLine], list[dict]]:
+    """Every line resolved and checked, errors naming ``lines[i].field``."""
+    lines, echo = [], []
+    if not payload["lines"]:
+        raise ValidationError(N_("Nothing to move"), field="lines")
+    for i, line in enumerate(payload["lines"]):
+        quantity = parse_quantity(line["quantity"], _line_field(i, "quantity"))
+        product = _resolve_product(session, i, line)
+        source = _resolve_location(session, i, line, "from_location")
+        target = _resolve_location(session, i, line, "to_location")
+        lot = None
+        if line.get("lot"):
+            lot = session.scalar(select(Lot).where(Lot.product_id == product.id,
+                                                   Lot.name == line["lot"].strip()))
+            if lot is None:
+                raise ValidationError(N_("Lot does not belong to product %(sku)s"),
+                                      field=_line_field(i, "lot"), sku=product.sku)
+        package = _resolve_package(session, i, line.get("package"), "package")
+        to_package = _resolve_package(session, i, line.get("to_package"), "to_package")
+        lines.append(MoveLine(product_id=product.id, quantity=quantity,
+                              from_location_id=source.id, to_location_id=target.id,
+                              owner_id=product.owner_id,
+                              customs_status=line["customs_status"],
+                              lot_id=lot.id if lot else None,
+                              package_id=package.id if package else None,
+                              to_package_id=to_package.id if to_package else None,
+                              reason=payload.get("reason")))
+        echo.append({"product_id": product.id, "sku": product.sku,
+                     "owner": product.owner.customs_code, "quantity": pages.num(quantity),
+                     "from_location": source.full_path, "to_location": target.full_path,
+                     "lot": lot.name if lot else None,
+                     "package": package.sscc if package else None,
+                     "to_package": to_package.sscc if to_package else None,
+                     "customs_status": line["customs_status"]})
+    return lines, echo
+
+
+def _blame_line(exc: DomainError, lines: list[MoveLine], session: Session) -> None:
+    """The service names a field without the line when it posts one line, or (for
+    availability) without it at all: point the error at ``lines[i].field``."""
+    if not exc.field or exc.field.startswith("lines"):
+        return
+    index = 0
+    if len(lines) > 1 and "product" in exc.params and "location" in exc.params:
+        for i, ln in enumerate(lines):
+            sku = session.scalar(select(Product.sku).where(Product.id == ln.product_id))
+            path = session.scalar(select(Location.full_path)
+                                  .where(Location.id == ln.from_location_id))
+            if sku == exc.params["product"] and path == exc.params["location"]:
+                index = i
+                break
+    exc.field = _line_field(index, exc.field)
+
+
+@operation("/moves", "POST", summary="Transfer stock", tag="inventory", body=MOVE,
+           response=MOVE_OUT, status=201, roles=("operator", "supervisor"))
+def create_move(payload: dict):
+    """Post an internal transfer: all lines or none. Send an ``Idempotency-Key`` header: a
+    replay returns the stored answer (header ``Idempotent-Replayed: true``) and moves
+    nothing again. Errors name the line and field, e.g. ``lines[3].quantity``."""
+    def use_case(session: Session):
+        lines, echo = _move_lines(session, payload)
+        source = session.get(Location, lines[0].from_location_id)
+        warehouse = session.get(Warehouse, source.warehouse_id) if source.warehouse_id \
+            else None
+        try:
+            document = transfer(session, lines,
+                                prefix=f"{warehouse.code}/INT" if warehouse else "INT",
+                                warehouse_id=warehouse.id if warehouse else None,
+                                origin=payload.get("origin"))
+        except DomainError as exc:
+            _blame_line(exc, lines, session)
+            raise
+        return 201, {"id": document.id, "name": document.name, "state": document.state,
+                     "done_at": document.done_at.isoformat() if document.done_at else None,
+                     "origin": document.origin, "lines": echo}
+    return write(payload, use_case)
+
+
+def ledger_json(r: dict) -> dict:
+    return {"id": r["id"], "done_at": r["done_at"].isoformat() if r["done_at"] else None,
+            "document": r["document"], "product_id": r["product_id"], "sku": r["sku"],
+            "from_location": r["from_path"], "to_location": r["to_path"], "lot": r["lot"],
+            "sscc": r["sscc"], "to_sscc": r["to_sscc"], "owner": r["owner"],
+            "customs_status": r["customs_status"],
+            "to_customs_status": r["to_customs_status"], "quantity": _num(r["quantity"]),
+            "quantity_in": _num(r["qty_in"]), "quantity_out": _num(r["qty_out"]),
+            "reason": r["reason"], "user": r["user"]}
+
+
+@operation("/moves", summary="The ledger: done moves, newest first", tag="inventory",
+           response=LEDGER_LINE, many=True,
+           query=(("product", "integer", "product id"),
+                  ("location", "string", "location barcode or id; a view location includes "
+                   "the locations under it"), *PAGING))
+def list_moves():
+    """Owner tokens see only their own owners' moves; another owner's product is 404."""
+    scope = pages.LedgerScope()
+    product = (request.args.get("product") or "").strip()
+    if product:
+        if not product.isdigit():
+            raise ValidationError(N_("Expected %(type)s"), field="product", type="integer")
+        scope.product = catalog.get_product(db(), int(product))
+    scope.location = _location_arg()
+    page = max(1, request.args.get("page", 1, type=int))
+    size = min(500, max(1, request.args.get("per_page", 100, type=int)))
+    rows, total = pages.ledger_page(scope, page, size)
+    return jsonify({"items": [ledger_json(r) for r in rows], "total": total, "page": page,
+                    "pages": max(1, -(-total // size))})
