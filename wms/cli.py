@@ -109,6 +109,21 @@ def _progress(items, label: str):
     return click.progressbar(items, label=label, file=sys.stderr)
 
 
+@main.command("check-ledger")
+@click.pass_context
+def check_ledger_command(ctx: click.Context) -> None:
+    """Recompute every quant from the moves and check the ledger's invariants."""
+    from wms.inventory.ledger import check_ledger
+    with unit_of_work(ctx) as session:
+        problems = check_ledger(session)
+    for problem in problems:
+        click.echo(problem)
+    if problems:
+        click.echo(f"ledger: {len(problems)} problem(s)", err=True)
+        ctx.exit(1)
+    click.echo("ledger clean")
+
+
 @main.group()
 def user() -> None:
     """Users who log in."""
@@ -151,6 +166,54 @@ def token_create(ctx, login: str, label: str | None) -> None:
     with unit_of_work(ctx) as session:
         secret = create_token(session, get_user(session, login), label)
     click.echo(secret)
+
+
+def _labels_help() -> str:
+    from labels import describe_kinds
+    blocks = describe_kinds().split("\n\n")  # \b keeps click from re-wrapping each block
+    return ("Render labels of KIND from a JSON file holding one object or a list, into one "
+            "PDF (or ZPL) file.\n\n" + "\n\n".join("\b\n" + b for b in blocks))
+
+
+@main.group()
+def labels() -> None:
+    """Barcode labels as PDF or ZPL."""
+
+
+class _LabelsRender(click.Command):
+    def get_help(self, ctx):  # the kinds' fields, listed from the label package itself
+        self.help = _labels_help()
+        return super().get_help(ctx)
+
+
+@labels.command("render", cls=_LabelsRender)
+@click.argument("kind")
+@click.option("--data", "data_file", required=True, type=click.File("rb"),
+              help="JSON file: one label's fields, or a list of them ('-' for stdin).")
+@click.option("--format", "fmt", type=click.Choice(["pdf", "zpl"]), default="pdf",
+              show_default=True)
+@click.option("--stock", help="Page stock, e.g. 100x150, 100x50, a4-sheet, a4-landscape.")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, writable=True),
+              help="File to write ('-' for stdout).")
+def labels_render(kind: str, data_file, fmt: str, stock: str | None, output: str) -> None:
+    import json
+    from labels import LabelDataError, render_pdf, render_zpl
+    try:
+        data = json.load(data_file)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise click.ClickException(f"{data_file.name}: not JSON: {exc}") from exc
+    records = data if isinstance(data, list) else [data]
+    try:
+        if fmt == "pdf":
+            content = render_pdf(kind, records, stock)
+        else:
+            content = render_zpl(kind, records, stock).encode()
+    except LabelDataError as exc:
+        raise click.ClickException(f"[{exc.field}] {exc.message}") from exc
+    with click.open_file(output, "wb") as fh:
+        fh.write(content)
+    if output != "-":
+        click.echo(f"{len(records)} {kind} label(s) written to {output}", err=True)
 
 
 @main.command()
