@@ -1,0 +1,1 @@
+"""Bonded inbound: receipts (ASN), gate-in, tally, entry declaration, customs decision, putaway."""
