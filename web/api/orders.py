@@ -1,0 +1,342 @@
+"""Cross-border orders over the API.
+
+Platforms (or their integrators) send orders in batches: a JSON list, or ``{"orders":
+[...]}``, checked completely and stored all or nothing (``wms.outbound.services.
+receive_orders``). An order number already received from the platform with the same content
+answers with the stored order (``created: false``); with other content it is refused. Owner
+tokens (``owner_viewer``) may send and read their own owner's orders only. Errors name the
+field as ``orders[2].actual_paid``; an order over a retail limit is refused with the buyer's
+remaining annual quota (``remaining_quota`` beside ``error``).
+"""
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from flask import jsonify, request
+from flask_babel import gettext
+from sqlalchemy.orm import Session, object_session
+
+from wms.core.errors import N_, ValidationError
+from wms.customs.rules import RetailLimits
+from wms.outbound import services as outbound
+from wms.outbound.declare import declare_order
+from wms.outbound.models import ORDER_STATES, TRADE_MODES, SalesOrder
+
+from .. import orders as pages
+from ..db import db
+from ..errors import error_response, translate_error
+from ..idempotency import write
+from .core import operation, page_of
+from .schema import Field, Schema
+
+PAGING = (("page", "integer", "page number, from 1"),
+          ("per_page", "integer", "rows per page, at most 500"))
+WRITERS = ("supervisor", "customs_clerk", "owner_viewer")
+DECLARANTS = ("supervisor", "customs_clerk")
+REF_DOC = "The order is named by its id, the platform's order number or its name."
+
+ORDER_LINE = Schema("OrderLine", (
+    Field("gnum", "integer", True),
+    Field("product_id", "integer", True),
+    Field("sku", "string", True),
+    Field("name", "string", True),
+    Field("hs_code", "string", True),
+    Field("qty", "string", True, "decimal as a string"),
+    Field("price", "string", True),
+    Field("total_price", "string", True),
+    Field("tax", "string", True, "comprehensive tax of the line (1210), CNY"),
+    Field("picked_qty", "string", True),
+), "One order line.")
+
+MESSAGE_REF = Schema("OrderMessage", (
+    Field("guid", "string", True),
+    Field("type", "string", True, "CEB311, CEB411, CEB511, CEB621; CEB303, CEB505, CEB603"),
+    Field("state", "string", True),
+    Field("return_status", "string", True, nullable=True),
+    Field("return_info", "string", True, nullable=True),
+    Field("xml_url", "string", True),
+), "A message of the order in the customs outbox.")
+
+ORDER_FIELDS = (
+    Field("id", "integer", True),
+    Field("name", "string", True, "the warehouse's name, e.g. LZB/OUT/2026/00012"),
+    Field("order_no", "string", True, "the platform's order number"),
+    Field("state", "string", True, enum=ORDER_STATES),
+    Field("trade_mode", "string", True, enum=TRADE_MODES),
+    Field("b2b", "boolean", True, "9710 / 9810 B2B export, kept apart from retail"),
+    Field("platform", "string", True, "platform's customs code"),
+    Field("owner", "string", True, "owner's customs code"),
+    Field("warehouse", "string", True),
+    Field("destination_warehouse", "string", True, nullable=True),
+    Field("ordered_at", "string", True),
+    Field("buyer_name", "string", True),
+    Field("buyer_id_number", "string", True),
+    Field("consignee", "string", True),
+    Field("consignee_address", "string", True),
+    Field("country", "string", True),
+    Field("goods_value", "string", True),
+    Field("freight", "string", True),
+    Field("discount", "string", True),
+    Field("tax_total", "string", True),
+    Field("actual_paid", "string", True),
+    Field("hold_reason", "string", True, "customs' reason for a hold or a rejection",
+          nullable=True),
+    Field("logistics_no", "string", True, nullable=True),
+    Field("lines", "array", True, items=ORDER_LINE),
+)
+ORDER = Schema("Order", ORDER_FIELDS, "A cross-border order.")
+ORDER_DETAIL = Schema("OrderDetail", (
+    *ORDER_FIELDS,
+    Field("remaining_quota", "string", True, "1210: what the buyer may still spend this "
+          "year, CNY", nullable=True),
+    Field("list", "object", True, "the inventory list: name, state, pre_no, invt_no, "
+          "released_at; null before the declaration", nullable=True),
+    Field("messages", "array", True, items=MESSAGE_REF),
+    Field("parcels", "array", True, "tracking_no, weight_kg, shipped_at", items="object"),
+), "An order with its list, messages and parcels.")
+RECEIVED = Schema("ReceivedOrder", (
+    *ORDER_FIELDS,
+    Field("created", "boolean", True, "false: this order number was received before with "
+          "the same content, the stored order is returned"),
+    Field("remaining_quota", "string", True, "1210: the buyer's annual quota left after this "
+          "order", nullable=True),
+), "An order as stored.")
+RECEIVED_BATCH = Schema("ReceivedOrders", (
+    Field("orders", "array", True, items=RECEIVED),
+    Field("created", "integer", True, "how many were new"),
+), "The batch as stored, in the order sent.")
+
+ORDER_INPUT_SPEC = {
+    "description": "A JSON list of orders, or an object {\"orders\": [...]} (an optional "
+                   "idempotency_key beside them). Each order: platform, owner, warehouse "
+                   "(codes), order_no, trade_mode (1210, 9610, 9710, 9810), ordered_at (ISO "
+                   "8601 with zone), buyer_name, buyer_id_type (1), buyer_id_number (check "
+                   "digit verified for 1210), buyer_phone, consignee, consignee_phone, "
+                   "consignee_address, goods_value, freight, discount, tax_total, "
+                   "actual_paid (= goods + freight + tax - discount), country, "
+                   "destination_warehouse (9810), lines [{product (SKU or GTIN), qty, price, "
+                   "total_price}], payment {pay_code, pay_name, pay_transaction_id, "
+                   "amount_paid}, waybill {logistics_code, logistics_no, consignee, "
+                   "consignee_phone, consignee_address, weight_kg}.",
+    "oneOf": [{"type": "array", "items": {"type": "object"}},
+              {"type": "object", "properties": {
+                  "orders": {"type": "array", "items": {"type": "object"}},
+                  "idempotency_key": {"type": "string"}}, "required": ["orders"]}],
+}
+CANCEL_IN = Schema("CancelInput", (
+    Field("reason", "string", True, max_length=300),
+    Field("idempotency_key", "string", max_length=80),
+), "Why the order is cancelled.")
+
+
+def _s(value) -> str | None:
+    return pages.num(value) if value is not None else None
+
+
+def order_json(o: SalesOrder) -> dict:
+    return {
+        "id": o.id, "name": o.name, "order_no": o.order_no, "state": o.state,
+        "trade_mode": o.trade_mode, "b2b": o.trade_mode in ("9710", "9810"),
+        "platform": o.platform.customs_code, "owner": o.owner.customs_code,
+        "warehouse": o.warehouse.code,
+        "destination_warehouse": _destination(o), "ordered_at": o.ordered_at.isoformat(),
+        "buyer_name": o.buyer_name, "buyer_id_number": o.buyer_id_number,
+        "consignee": o.consignee, "consignee_address": o.consignee_address,
+        "country": o.country, "goods_value": _s(o.goods_value), "freight": _s(o.freight),
+        "discount": _s(o.discount), "tax_total": _s(o.tax_total),
+        "actual_paid": _s(o.actual_paid), "hold_reason": o.hold_reason,
+        "logistics_no": o.waybill.logistics_no if o.waybill else None,
+        "lines": [{"gnum": ln.gnum, "product_id": ln.product_id, "sku": ln.product.sku,
+                   "name": ln.product.name_zh, "hs_code": ln.product.hs_code,
+                   "qty": _s(ln.qty), "price": _s(ln.price),
+                   "total_price": _s(ln.total_price), "tax": _s(ln.tax),
+                   "picked_qty": _s(ln.picked_qty)} for ln in o.lines],
+    }
+
+
+def _destination(o: SalesOrder) -> str | None:
+    if not o.destination_warehouse_id:
+        return None
+    from wms.inventory.models import Warehouse
+    warehouse = (object_session(o) or db()).get(Warehouse, o.destination_warehouse_id)
+    return warehouse.code if warehouse else None
+
+
+def message_ref(m) -> dict:
+    from flask import url_for
+    return {"guid": m.guid, "type": m.message_type, "state": m.state,
+            "return_status": m.return_status, "return_info": m.return_info,
+            "xml_url": url_for("api.customs_message_xml", guid=m.guid)}
+
+
+def order_detail_json(session: Session, o: SalesOrder) -> dict:
+    body = order_json(o)
+    quota = pages.order_quota(session, o)
+    body["remaining_quota"] = _s(quota)
+    listing = pages.listing_of(session, o)
+    if listing is not None:
+        pre_no, invt_no = pages.list_numbers(session, listing)
+        body["list"] = {"name": listing.name, "state": listing.state, "pre_no": pre_no,
+                        "invt_no": invt_no, "released_at": listing.released_at.isoformat()
+                        if listing.released_at else None}
+    else:
+        body["list"] = None
+    body["messages"] = [message_ref(m) for m in pages.messages_of(session, o)]
+    body["parcels"] = [{"tracking_no": p.tracking_no, "weight_kg": _s(p.weight_kg),
+                        "shipped_at": p.shipped_at.isoformat() if p.shipped_at else None}
+                       for p in pages.parcels_of(session, o)]
+    return body
+
+
+def _batch(data) -> list:
+    if isinstance(data, dict):
+        unknown = [k for k in data if k not in ("orders", "idempotency_key")]
+        if unknown:
+            raise ValidationError(N_("Unknown field"), field=unknown[0])
+        data = data.get("orders")
+    if not isinstance(data, list) or not data:
+        raise ValidationError(N_("Send a non-empty list of orders"), field="orders")
+    return data
+
+
+ORDER_INDEX = re.compile(r"^orders\[(\d+)\]\.")
+
+
+def limit_response(exc: outbound.LimitExceeded, batch: list):
+    """The limit error, with the buyer's remaining annual quota in the message and beside
+    the error (the per-transaction message of the service does not carry it)."""
+    message = translate_error(exc)
+    remaining = exc.params.get("remaining")
+    match = ORDER_INDEX.match(exc.field or "")
+    if remaining is None and match and int(match.group(1)) < len(batch):
+        data = batch[int(match.group(1))]
+        year = datetime.now().year
+        try:
+            year = datetime.fromisoformat(str(data.get("ordered_at"))).year
+        except (TypeError, ValueError):
+            pass
+        remaining = pages.remaining_quota(db(), str(data.get("buyer_id_number") or ""), year)
+        message = f"{message}; " + gettext(
+            "the buyer has %(remaining)s of %(limit)s left this year",
+            remaining=pages.money(remaining), limit=pages.money(RetailLimits.from_env()
+                                                                .per_year))
+    response = error_response(exc.status, exc.code, message, exc.field)
+    body = response.get_json()
+    body["remaining_quota"] = _s(remaining) if remaining is not None else None
+    answer = jsonify(body)
+    answer.status_code = exc.status
+    return answer
+
+
+def _received(session: Session, results: list[outbound.OrderResult]) -> tuple[int, dict]:
+    items = []
+    for r in results:
+        item = order_json(r.order)
+        item["created"] = r.created
+        item["remaining_quota"] = _s(r.remaining_quota) if r.created else \
+            _s(pages.order_quota(session, r.order))
+        items.append(item)
+    created = sum(1 for r in results if r.created)
+    return (201 if created else 200), {"orders": items, "created": created}
+
+
+@operation("/orders", "POST", summary="Receive a batch of platform orders", tag="orders",
+           response=RECEIVED_BATCH, status=201, roles=WRITERS, body_spec=ORDER_INPUT_SPEC)
+def orders_receive():
+    """All or nothing: every order is checked (ID check digit, amounts that reconcile,
+    payment equal to the paid amount, consignee equal on order and waybill, registered
+    products in bonded stock of the owner, retail limits and the buyer's quota) before any
+    is stored; the first error names ``orders[i].field`` and nothing is written. Replays
+    (same platform + order number, same content) answer with the stored orders, created
+    false, status 200. An Idempotency-Key header is honoured as well."""
+    data = request.get_json(silent=True)
+    if data is None:
+        raise ValidationError(N_("Send a JSON body with Content-Type application/json"))
+    batch = _batch(data)
+
+    def use_case(session: Session):
+        return _received(session, outbound.receive_orders(session, batch))
+    try:
+        return write(data, use_case)
+    except outbound.LimitExceeded as exc:
+        return limit_response(exc, batch)
+
+
+@operation("/orders/csv", "POST", summary="Receive orders from a CSV file", tag="orders",
+           response=RECEIVED_BATCH, status=201, roles=WRITERS, body_spec={
+               "type": "string", "description": "The CSV file as the body (Content-Type "
+               "text/csv; UTF-8 or GB18030): one row per order line, grouped by order_no; "
+               "columns " + ", ".join(pages.ORDER_CSV_COLUMNS) + ". Errors name the line "
+               "and the column, e.g. field \"line 4: qty\"."})
+def orders_receive_csv():
+    """All or nothing, like the JSON batch."""
+    content = request.get_data()
+    if not content.strip():
+        raise ValidationError(N_("Send the CSV file as the request body"), field="file")
+    text = pages.decode_upload(content)
+
+    def use_case(session: Session):
+        return _received(session, pages.receive_csv(session, text))
+    return write(text, use_case)
+
+
+@operation("/orders", summary="List orders", tag="orders", response=ORDER, many=True,
+           query=(("state", "string", "only orders in this state"),
+                  ("trade_mode", "string", "1210, 9610, 9710 or 9810"),
+                  ("kind", "string", "import (1210), b2c (9610) or b2b (9710 and 9810)"),
+                  *PAGING))
+def orders_list():
+    """Newest first; owner tokens see their own owner's orders only."""
+    state = request.args.get("state") or None
+    if state and state not in ORDER_STATES:
+        raise ValidationError(N_("Must be one of: %(values)s"), field="state",
+                              values=", ".join(ORDER_STATES))
+    mode = request.args.get("trade_mode") or None
+    if mode and mode not in TRADE_MODES:
+        raise ValidationError(N_("Must be one of: %(values)s"), field="trade_mode",
+                              values=", ".join(TRADE_MODES))
+    kind = request.args.get("kind") or None
+    if kind and kind not in pages.KINDS:
+        raise ValidationError(N_("Must be one of: %(values)s"), field="kind",
+                              values=", ".join(pages.KINDS))
+    stmt = outbound.orders_query(state, mode)
+    if kind:
+        stmt = stmt.where(SalesOrder.trade_mode.in_(pages.KINDS[kind]))
+    return jsonify(page_of(stmt, order_json))
+
+
+@operation("/orders/<ref>", summary="One order with its list, messages and parcels",
+           tag="orders", response=ORDER_DETAIL)
+def order_get(ref: str):
+    return jsonify(order_detail_json(db(), pages.resolve_order(db(), ref)))
+
+
+@operation("/orders/<ref>/declare", "POST", summary="Declare the order to customs",
+           tag="orders", response=ORDER_DETAIL, status=201, roles=DECLARANTS)
+def order_declare(ref: str):
+    """Builds the three documents (CEB311/411/511, or CEB303/505 for export) and the
+    inventory list (CEB621 / CEB603), checks them against the code tables and business
+    rules, and against the official XSD when the app is configured with its folder
+    (``CEB_XSD_DIR``), then queues them in the customs outbox. A message that fails a
+    check is refused with code ``ceb_invalid`` / ``ceb_xsd`` naming the element, and
+    nothing is queued. Takes no body; send an Idempotency-Key header to make a retry safe."""
+    folder = pages.xsd_dir()
+
+    def use_case(session: Session):
+        order = pages.resolve_order(session, ref)
+        declare_order(session, order, xsd_dir=folder)
+        return 201, order_detail_json(session, order)
+    return write({}, use_case)
+
+
+@operation("/orders/<ref>/cancel", "POST", summary="Cancel an order", tag="orders",
+           body=CANCEL_IN, response=ORDER_DETAIL, status=201, roles=DECLARANTS)
+def order_cancel(ref: str, payload: dict):
+    """Only before picking: received, declared or released orders."""
+    def use_case(session: Session):
+        order = pages.resolve_order(session, ref)
+        outbound.cancel_order(session, order, payload["reason"].strip())
+        session.flush()
+        return 201, order_detail_json(session, order)
+    return write(payload, use_case)
