@@ -1,0 +1,186 @@
+"""Webhook subscriptions to shipment status changes, and their signed, retried deliveries.
+
+A status change queues one delivery row per matching subscription in the same transaction
+as the change, so a notification is never lost nor sent for a change that rolled back.
+``deliver_due`` sends through an injected ``post`` callable (the web layer passes a real
+HTTP client), so this module knows no HTTP library and tests need no network.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Callable
+from urllib.parse import urlparse
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from wms.core.context import current_actor
+from wms.core.db import utcnow
+from wms.core.errors import N_, NotFound, ValidationError
+from wms.core.scoping import scope_to_owner, visible_owner
+
+from .models import Shipment, WebhookDelivery, WebhookSubscription
+
+EVENT_STATUS_CHANGED = "shipment.status_changed"
+SIGNATURE_HEADER = "X-WMS-Signature"
+MAX_ATTEMPTS = 6
+BASE_DELAY = timedelta(minutes=1)
+MAX_DELAY = timedelta(hours=6)
+MIN_SECRET = 16
+
+Post = Callable[[str, bytes, dict], int]
+
+
+def sign(body: bytes, secret: str) -> str:
+    """Hex HMAC-SHA256 of the body with the subscription's secret: the signature header."""
+    return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def create_subscription(session: Session, *, url: str, secret: str,
+                        owner_id: int | None = None, active: bool = True,
+                        description: str | None = None) -> WebhookSubscription:
+    """Subscribe ``url`` to status changes of all shipments, or of one owner's. A user bound
+    to owners may only subscribe to their own."""
+    url = (url or "").strip()
+    parsed = urlparse(url)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc or len(url) > 500:
+        raise ValidationError(N_("The URL must start with https:// or http://"), field="url")
+    if len(secret or "") < MIN_SECRET or len(secret) > 200:
+        raise ValidationError(N_("The secret needs at least %(n)s characters"),
+                              field="secret", n=MIN_SECRET)
+    owners = current_actor().owner_ids
+    if owners is not None and owner_id not in owners:
+        raise ValidationError(N_("Choose one of your owners"), field="owner_id")
+    subscription = WebhookSubscription(url=url, secret=secret, owner_id=owner_id,
+                                       active=active, description=description)
+    session.add(subscription)
+    session.flush()
+    return subscription
+
+
+def get_subscription(session: Session, subscription_id: int) -> WebhookSubscription:
+    subscription = session.get(WebhookSubscription, subscription_id)
+    if subscription is None or (subscription.owner_id is None
+                                and current_actor().owner_ids is not None) \
+            or (subscription.owner_id is not None and not visible_owner(subscription.owner_id)):
+        raise NotFound(N_("Subscription %(id)s not found"), field="subscription",
+                       id=subscription_id)
+    return subscription
+
+
+def set_subscription_active(session: Session, subscription_id: int, active: bool) -> None:
+    get_subscription(session, subscription_id).active = active
+    session.flush()
+
+
+def status_payload(shipment: Shipment, previous: str | None) -> dict:
+    node = shipment.current_node
+    return {"event": EVENT_STATUS_CHANGED,
+            "shipment": {"id": shipment.id, "name": shipment.name,
+                         "reference": shipment.reference, "status": shipment.status,
+                         "previous_status": previous,
+                         "status_at": shipment.status_at.isoformat()
+                         if shipment.status_at else None,
+                         "place": node.code if node else shipment.current_place}}
+
+
+def queue_status_change(session: Session, shipment: Shipment, previous: str | None, *,
+                        now: datetime | None = None) -> list[WebhookDelivery]:
+    """Queue one delivery per active subscription that sees this shipment."""
+    now = now or utcnow()
+    stmt = select(WebhookSubscription).where(WebhookSubscription.active.is_(True))
+    if shipment.owner_id is None:
+        stmt = stmt.where(WebhookSubscription.owner_id.is_(None))
+    else:
+        stmt = stmt.where(or_(WebhookSubscription.owner_id.is_(None),
+                              WebhookSubscription.owner_id == shipment.owner_id))
+    body = json.dumps(status_payload(shipment, previous), ensure_ascii=False, sort_keys=True)
+    deliveries = []
+    for subscription in session.scalars(stmt.order_by(WebhookSubscription.id)):
+        delivery = WebhookDelivery(subscription_id=subscription.id, shipment_id=shipment.id,
+                                   event=EVENT_STATUS_CHANGED, payload=body,
+                                   signature=sign(body.encode(), subscription.secret),
+                                   status="pending", attempts=0, next_attempt_at=now,
+                                   created_at=now)
+        session.add(delivery)
+        deliveries.append(delivery)
+    session.flush()
+    return deliveries
+
+
+def backoff(attempts: int, base: timedelta = BASE_DELAY, cap: timedelta = MAX_DELAY) -> timedelta:
+    """Wait after the ``attempts``-th failure: base, 2 base, 4 base... capped."""
+    return min(base * (2 ** (attempts - 1)), cap)
+
+
+@dataclass
+class DeliveryRun:
+    attempted: int = 0
+    delivered: int = 0
+    retrying: int = 0
+    failed: int = 0
+
+
+def deliver_due(session: Session, post: Post, now: datetime | None = None, *,
+                max_attempts: int = MAX_ATTEMPTS, base_delay: timedelta = BASE_DELAY,
+                limit: int = 100) -> DeliveryRun:
+    """Attempt the pending deliveries that are due. A 2xx answer delivers; anything else
+    (another status, an exception from ``post``) is retried with exponential back-off until
+    ``max_attempts``, then the delivery is failed. Rows are locked (skipping those another
+    worker holds) so two workers never send the same delivery."""
+    now = now or utcnow()
+    run = DeliveryRun()
+    stmt = (select(WebhookDelivery)
+            .where(WebhookDelivery.status == "pending", WebhookDelivery.next_attempt_at <= now)
+            .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id).limit(limit)
+            .with_for_update(skip_locked=True))
+    for delivery in session.scalars(stmt).all():
+        subscription = delivery.subscription
+        body = delivery.payload.encode()
+        headers = {"Content-Type": "application/json", SIGNATURE_HEADER: delivery.signature,
+                   "X-WMS-Event": delivery.event, "X-WMS-Delivery": str(delivery.id)}
+        run.attempted += 1
+        delivery.attempts += 1
+        delivery.last_attempt_at = now
+        try:
+            code = int(post(subscription.url, body, headers))
+            delivery.response_code = code
+            delivery.error = None if 200 <= code < 300 else f"HTTP {code}"
+        except Exception as exc:  # the receiver's failure is data here, not ours
+            code = None
+            delivery.response_code = None
+            delivery.error = f"{type(exc).__name__}: {exc}"[:500]
+        if code is not None and 200 <= code < 300:
+            delivery.status = "delivered"
+            delivery.delivered_at = now
+            run.delivered += 1
+        elif not subscription.active or delivery.attempts >= max_attempts:
+            delivery.status = "failed"
+            run.failed += 1
+        else:
+            delivery.next_attempt_at = now + backoff(delivery.attempts, base_delay)
+            run.retrying += 1
+    session.flush()
+    return run
+
+
+def delivery_log(session: Session, *, subscription_id: int | None = None,
+                 shipment_id: int | None = None, status: str | None = None,
+                 limit: int = 100, offset: int = 0) -> list[WebhookDelivery]:
+    """Deliveries, newest first, of the subscriptions the acting user may see."""
+    stmt = select(WebhookDelivery).join(WebhookSubscription,
+                                        WebhookSubscription.id == WebhookDelivery.subscription_id)
+    if current_actor().owner_ids is not None:
+        stmt = scope_to_owner(stmt, WebhookSubscription.owner_id)
+    if subscription_id is not None:
+        stmt = stmt.where(WebhookDelivery.subscription_id == subscription_id)
+    if shipment_id is not None:
+        stmt = stmt.where(WebhookDelivery.shipment_id == shipment_id)
+    if status:
+        stmt = stmt.where(WebhookDelivery.status == status)
+    return list(session.scalars(stmt.order_by(WebhookDelivery.id.desc())
+                                .limit(limit).offset(offset)))
