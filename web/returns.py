@@ -1,0 +1,576 @@
+"""The returns centre (``/returns``): the returns desk, bulk receiving and inspection on the
+handheld, the unidentified parcels queue, return labels and a CSV export.
+
+Desk writes parse the form, call one ``wms.returns`` use case, commit once and redirect; a
+domain error rolls back and is shown on the page. Handheld writes go to JSON endpoints under
+``/returns/m/api/`` through ``web.idempotency.write`` with the scan's idempotency key, so the
+offline queue and Wi-Fi retries receive a parcel once.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import csv
+import io
+import re
+import uuid
+from pathlib import Path
+
+from flask import (Blueprint, Response, abort, current_app, flash, jsonify, redirect,
+                   render_template, request, send_from_directory, url_for)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from sqlalchemy import func, select
+from werkzeug.exceptions import HTTPException
+
+from wms.core.db import utcnow
+from wms.core.errors import N_, DomainError, ValidationError
+from wms.customs.models import CustomsMessage
+from wms.inventory.models import Warehouse
+from wms.returns import services as returns
+from wms.returns.models import (DISPOSITIONS, GRADES, REQUEST_STATES, ConsolidationBatch,
+                                ReturnParcel, ReturnRequest)
+
+from . import errors as web_errors
+from .api.labels import label_response
+from .auth import blueprint_roles
+from .db import db
+from .errors import translate_error
+from .idempotency import write
+
+bp = Blueprint("returns", __name__, url_prefix="/returns")
+CLERKS = ("returns_clerk", "supervisor")
+blueprint_roles(bp, *CLERKS, "owner_viewer")
+API_PREFIX = "/returns/m/api/"
+PAGE_SIZE = 50
+MAX_PHOTO = 3 * 1024 * 1024
+PHOTO_NAME = re.compile(r"^[0-9a-f]{32}\.(jpg|png|webp)$")
+
+STATE_TITLES = {
+    "requested": _l("Requested"), "received": _l("Received"), "inspected": _l("Inspected"),
+    "closed": _l("Closed"), "cancelled": _l("Cancelled"),
+}
+GRADE_TITLES = {
+    "new": _l("Resell as new"), "open_box": _l("Resell as open box"),
+    "damaged": _l("Damaged"), "scrap": _l("Scrap"),
+}
+DISPOSITION_TITLES = {
+    "restock": _l("Restock to bonded stock"), "exchange": _l("Exchange"),
+    "scrap": _l("Scrap"), "return_to_vendor": _l("Return to vendor / abroad"),
+    "non_bonded": _l("Non-bonded handling"),
+}
+DISPOSITION_STATE_TITLES = {
+    "none": _l("Open"), "pending": _l("Pending"), "to_approve": _l("Waiting for approval"),
+    "done": _l("Done"),
+}
+PARCEL_STATE_TITLES = {
+    "matched": _l("Matched, in batch"), "unidentified": _l("Unidentified"),
+    "arrived": _l("Arrived"),
+}
+DECLARATION_TITLES = {
+    "sent": _l("Declared, waiting for CEB626"), "approved": _l("Approved by customs"),
+    "rejected": _l("Rejected by customs"),
+}
+CHOICE_TITLES = {"refund": _l("Refund"), "exchange": _l("Exchange")}
+MATCHED_BY_TITLES = {
+    "return_number": _l("return number"), "platform_return_no": _l("platform return number"),
+    "return_waybill": _l("return waybill"), "waybill": _l("original waybill"),
+    "parcel": _l("original parcel (S10)"), "order": _l("order number"),
+    "by_hand": _l("matched by hand"),
+}
+
+
+def can_edit() -> bool:
+    return current_user.has_role(*CLERKS)
+
+
+def require_clerk() -> None:
+    if not can_edit():
+        abort(403)
+
+
+@bp.app_template_global("rt_title")
+def title(table: str, key: str | None) -> str:
+    tables = {"state": STATE_TITLES, "grade": GRADE_TITLES, "disposition": DISPOSITION_TITLES,
+              "dstate": DISPOSITION_STATE_TITLES, "parcel": PARCEL_STATE_TITLES,
+              "declaration": DECLARATION_TITLES, "choice": CHOICE_TITLES,
+              "matched_by": MATCHED_BY_TITLES}
+    if key is None:
+        return "—"
+    return str(tables[table].get(key, key))
+
+
+# ------------------------------------------------------------------- JSON errors for /m/api
+
+def _is_api() -> bool:
+    return request.path.startswith(API_PREFIX)
+
+
+def _answer(status: int, code: str, message: str, field: str | None = None, **extra):
+    if _is_api():
+        body = {"code": code, "message": message, "field": field, **extra}
+        response = jsonify({"error": body})
+        response.status_code = status
+        return response
+    return web_errors.error_response(status, code, message, field)
+
+
+@bp.errorhandler(DomainError)
+def _domain_error(exc: DomainError):
+    return _answer(exc.status, exc.code, translate_error(exc), exc.field,
+                   **getattr(exc, "extra", {}))
+
+
+@bp.errorhandler(CSRFError)
+def _csrf_error(exc: CSRFError):
+    return _answer(400, "csrf", _("The form expired or was not sent from this site. Reload "
+                                  "the page and try again."))
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(exc: HTTPException):
+    status = exc.code or 500
+    return _answer(status, web_errors.CODES.get(status, "http_error"),
+                   _(web_errors.TITLES.get(status, N_("Error"))))
+
+
+# ------------------------------------------------------------------- helpers
+
+def warehouse() -> Warehouse:
+    code = current_app.config.get("RETURNS_WAREHOUSE", "LZB")
+    found = db().scalar(select(Warehouse).where(Warehouse.code == code)) or \
+        db().scalars(select(Warehouse).where(Warehouse.kind == "bonded")
+                     .order_by(Warehouse.id)).first()
+    if found is None:
+        abort(404)
+    return found
+
+
+def photo_dir() -> Path:
+    return Path(current_app.config["INSTANCE_PATH"]) / "returns_photos"
+
+
+def save_photo(data_url: str | None) -> str | None:
+    """A photo taken on the handheld, sent as a data URL; kept as a file in the instance."""
+    if not data_url:
+        return None
+    match = re.match(r"^data:image/(jpeg|png|webp);base64,(.+)$", data_url, re.S)
+    if not match:
+        raise ValidationError(N_("The photo must be a JPEG, PNG or WebP image"), field="photo")
+    try:
+        content = base64.b64decode(match.group(2), validate=True)
+    except (binascii.Error, ValueError):
+        raise ValidationError(N_("The photo could not be read"), field="photo") from None
+    if len(content) > MAX_PHOTO:
+        raise ValidationError(N_("The photo is larger than %(n)s MB"), field="photo", n=3)
+    ext = {"jpeg": "jpg"}.get(match.group(1), match.group(1))
+    name = f"{uuid.uuid4().hex}.{ext}"
+    folder = photo_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_bytes(content)
+    return name
+
+
+def deadline_info(r: ReturnRequest) -> dict:
+    now = utcnow()
+    return {"late": returns.is_late(r, now),
+            "apply_days_left": (r.apply_by - now).days if r.apply_by else None,
+            "arrive_days_left": (r.arrive_by - now).days if r.arrive_by else None}
+
+
+def parcel_json(parcel: ReturnParcel, message: str | None = None, duplicate: bool = False
+                ) -> dict:
+    r = parcel.request
+    return {"ok": True, "id": parcel.id, "code": parcel.code, "state": parcel.state,
+            "state_title": title("parcel", parcel.state), "duplicate": duplicate,
+            "batch": parcel.batch.name, "batch_id": parcel.batch_id,
+            "return": r.name if r else None, "order": r.order.order_no if r else None,
+            "late": bool(r and r.late), "matched_by": parcel.matched_by,
+            "message": message}
+
+
+def scan_message(result: returns.ScanResult) -> str:
+    parcel = result.parcel
+    r = parcel.request
+    if result.duplicate:
+        return _("%(code)s was received before (batch %(batch)s): nothing added.",
+                 code=parcel.code or parcel.id, batch=parcel.batch.name)
+    if r is None:
+        return _("%(code)s matches no return: kept in the unidentified queue.",
+                 code=parcel.code or _("Unlabelled parcel"))
+    text = _("%(code)s → %(name)s, order %(order)s (%(how)s).", code=parcel.code,
+             name=r.name, order=r.order.order_no, how=title("matched_by", parcel.matched_by))
+    if r.late or returns.is_late(r):
+        text += " " + _("Past the deadline: non-bonded handling.")
+    return text
+
+
+def _write(payload: dict, use_case):
+    return write(payload, use_case)
+
+
+def _payload() -> dict:
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict):
+        raise ValidationError(N_("Send a JSON object"))
+    return payload
+
+
+def _flash_error(exc: DomainError) -> None:
+    message = translate_error(exc)
+    for problem in getattr(exc, "problems", [])[1:]:
+        message += " · " + _("%(document)s disagrees: %(detail)s",
+                             document=_(problem["document"]),
+                             detail=_(problem["template"], **problem["params"]))
+    flash(message, "error")
+
+
+def _run(use_case, success: str | None = None):
+    """Run a desk write; commit on success, flash the error otherwise."""
+    session = db()
+    try:
+        result = use_case(session)
+        session.commit()
+    except DomainError as exc:
+        session.rollback()
+        _flash_error(exc)
+        return None
+    if success:
+        flash(success, "ok")
+    return result or True
+
+
+# ------------------------------------------------------------------- desk
+
+@bp.get("/")
+def index():
+    session = db()
+    state = request.args.get("state") or None
+    if state and state not in REQUEST_STATES:
+        state = None
+    page = max(1, request.args.get("page", 1, type=int))
+    stmt = returns.requests_query(state)
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    rows = session.scalars(stmt.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+    open_parcels = session.scalars(returns.parcels_query().where(
+        ReturnParcel.state.in_(("matched", "unidentified"))).order_by(
+        ReturnParcel.scanned_at)).all()
+    info = returns.summary(session)
+    volumes = returns.daily_volumes(session, 14)
+    batches = session.scalars(select(ConsolidationBatch).where(
+        ConsolidationBatch.state == "open").order_by(ConsolidationBatch.id)).all() \
+        if can_edit() else []
+    declarations = {r.id: returns.declaration_of(session, r) for r in rows}
+    return render_template(
+        "returns/index.html", rows=rows, state=state, states=REQUEST_STATES, page=page,
+        pages=max(1, -(-total // PAGE_SIZE)), total=total, open_parcels=open_parcels,
+        info=info, chart=chart(volumes), batches=batches, declarations=declarations,
+        deadline=deadline_info, age=returns.parcel_age_days, can_edit=can_edit(),
+        all_count=sum(info["states"].values()), now=utcnow())
+
+
+def chart(volumes: list[tuple[str, int]], width: int = 560, height: int = 160) -> dict:
+    """A bar chart of daily volumes drawn on the server as SVG shapes."""
+    top = max([n for _d, n in volumes] + [1])
+    pad_left, pad_bottom, pad_top = 28, 22, 10
+    inner_w, inner_h = width - pad_left - 6, height - pad_bottom - pad_top
+    step = inner_w / max(len(volumes), 1)
+    bars = []
+    for i, (day, n) in enumerate(volumes):
+        h = round(inner_h * n / top, 1)
+        bars.append({"x": round(pad_left + i * step + step * 0.15, 1),
+                     "y": round(pad_top + inner_h - h, 1), "w": round(step * 0.7, 1),
+                     "h": h, "n": n, "day": day, "label": day[5:],
+                     "lx": round(pad_left + i * step + step / 2, 1),
+                     "show_label": i % 2 == 0 or len(volumes) <= 8})
+    return {"width": width, "height": height, "bars": bars, "top": top,
+            "base": pad_top + inner_h, "pad_left": pad_left, "pad_top": pad_top,
+            "total": sum(n for _d, n in volumes)}
+
+
+@bp.get("/export.csv")
+def export_csv():
+    session = db()
+    out = io.StringIO()
+    out.write("\ufeff")  # Excel opens UTF-8 with a BOM
+    w = csv.writer(out)
+    w.writerow(["return", "platform_return_no", "order", "state", "reason", "buyer_choice",
+                "requested_at", "apply_by", "arrive_by", "received_at", "late", "declaration",
+                "gnum", "sku", "qty", "grade", "disposition", "disposition_state",
+                "disposition_reason", "exchange_order"])
+    for r in session.scalars(returns.requests_query().order_by(None).order_by(
+            ReturnRequest.id)):
+        d = returns.declaration_of(session, r)
+        for ln in r.lines:
+            w.writerow([r.name, r.platform_return_no or "", r.order.order_no, r.state, r.reason,
+                        r.buyer_choice, r.requested_at.isoformat(),
+                        r.apply_by.isoformat() if r.apply_by else "",
+                        r.arrive_by.isoformat() if r.arrive_by else "",
+                        r.received_at.isoformat() if r.received_at else "",
+                        "yes" if r.late else "no", d.state if d else "", ln.gnum,
+                        ln.product.sku, returns.num(ln.qty), ln.grade or "",
+                        ln.disposition or "", ln.disposition_state,
+                        ln.disposition_reason or "",
+                        ln.exchange_order.order_no if ln.exchange_order else ""])
+    return Response(out.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": 'attachment; filename="returns.csv"'})
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def new():
+    require_clerk()
+    form = request.form
+    if request.method == "POST":
+        lines = []
+        for gnum, qty in zip(form.getlist("gnum"), form.getlist("qty")):
+            if str(gnum).strip() and str(qty).strip():
+                lines.append({"gnum": gnum.strip(), "qty": qty.strip()})
+        data = {"order": form.get("order"), "reason": form.get("reason"),
+                "buyer_choice": form.get("buyer_choice") or "refund",
+                "return_waybill_no": form.get("return_waybill_no"), "lines": lines or None,
+                "note": form.get("note")}
+        result = _run(lambda s: returns.create_request(s, data))
+        if result:
+            flash(_("Return %(name)s created.", name=result.request.name), "ok")
+            return redirect(url_for("returns.detail", request_id=result.request.id))
+    return render_template("returns/new.html", form=form)
+
+
+@bp.get("/<int:request_id>")
+def detail(request_id: int):
+    session = db()
+    r = returns.find_request(session, request_id)
+    declaration = returns.declaration_of(session, r)
+    message = session.get(CustomsMessage, declaration.message_id) if declaration else None
+    parcels = session.scalars(select(ReturnParcel).where(ReturnParcel.request_id == r.id)).all()
+    problems = returns.check_documents(session, r) if r.state in returns.OPEN_STATES and \
+        not r.late and (declaration is None or declaration.state == "rejected") else []
+    bonded, why_not = returns.bonded_allowed(session, r)
+    return render_template("returns/detail.html", r=r, declaration=declaration,
+                           message=message, parcels=parcels, problems=problems,
+                           deadline=deadline_info(r), can_edit=can_edit(),
+                           can_approve=current_user.has_role("supervisor"), grades=GRADES,
+                           dispositions=DISPOSITIONS, bonded=bonded, why_not=why_not)
+
+
+@bp.post("/<int:request_id>/declare")
+def declare(request_id: int):
+    require_clerk()
+    _run(lambda s: returns.declare_return(s, returns.find_request(s, request_id)),
+         _("Return application (CEB625) is in the customs outbox."))
+    return redirect(url_for("returns.detail", request_id=request_id))
+
+
+@bp.post("/<int:request_id>/cancel")
+def cancel(request_id: int):
+    require_clerk()
+    _run(lambda s: returns.cancel_request(s, returns.find_request(s, request_id),
+                                          request.form.get("reason")), _("Return cancelled."))
+    return redirect(url_for("returns.detail", request_id=request_id))
+
+
+@bp.post("/<int:request_id>/lines/<int:gnum>/grade")
+def grade(request_id: int, gnum: int):
+    require_clerk()
+    _run(lambda s: returns.grade_line(s, returns.find_request(s, request_id), gnum,
+                                      request.form.get("grade", ""),
+                                      request.form.get("reason")), _("Graded."))
+    return redirect(url_for("returns.detail", request_id=request_id))
+
+
+@bp.post("/<int:request_id>/lines/<int:gnum>/dispose")
+def dispose(request_id: int, gnum: int):
+    require_clerk()
+
+    def use_case(s):
+        line = returns.dispose_line(s, returns.find_request(s, request_id), gnum,
+                                    request.form.get("disposition", ""),
+                                    reason=request.form.get("reason"),
+                                    product_code=(request.form.get("product") or "").strip()
+                                    or None)
+        if line.disposition_state == "pending":
+            flash(_("Kept pending: %(reason)s", reason=line.disposition_reason), "warn")
+        return line
+    _run(use_case, _("Saved."))
+    return redirect(url_for("returns.detail", request_id=request_id))
+
+
+@bp.post("/<int:request_id>/lines/<int:gnum>/scrap-approval")
+def scrap_approval(request_id: int, gnum: int):
+    require_clerk()
+    approve = request.form.get("decision") == "approve"
+    _run(lambda s: returns.approve_scrap(s, returns.find_request(s, request_id), gnum,
+                                         approve, request.form.get("note")),
+         _("Scrap approved: the goods went to the scrap location.") if approve
+         else _("Scrap refused."))
+    return redirect(url_for("returns.detail", request_id=request_id))
+
+
+@bp.post("/<int:request_id>/label")
+def label(request_id: int):
+    r = returns.find_request(db(), request_id)
+    w = r.warehouse
+    record = {"return_number": r.name, "order_number": r.order.order_no,
+              "returns_centre": "\n".join(filter(None, [w.name, w.address])),
+              "reason": r.reason,
+              "sender": "\n".join(filter(None, [r.order.consignee,
+                                                r.order.consignee_address]))}
+    return label_response("return", [record], request.form.get("format", "pdf"), None,
+                          r.name.replace("/", "-"))
+
+
+@bp.post("/parcels/<int:parcel_id>/match")
+def match(parcel_id: int):
+    require_clerk()
+
+    def use_case(s):
+        parcel = returns.get_parcel(s, parcel_id)
+        return returns.match_parcel(s, parcel, request.form.get("ref", ""))
+    parcel = _run(use_case)
+    if parcel:
+        flash(_("Parcel matched to %(name)s.", name=parcel.request.name), "ok")
+    return redirect(url_for("returns.index") + "#parcels")
+
+
+@bp.post("/batches/<int:batch_id>/arrive")
+def arrive(batch_id: int):
+    require_clerk()
+    batch = _run(lambda s: returns.arrive_batch(s, returns.find_batch(s, batch_id)))
+    if batch:
+        flash(_("Batch %(name)s arrived in the bonded zone.", name=batch.name), "ok")
+    return redirect(request.form.get("next") or url_for("returns.index"))
+
+
+@bp.post("/receipts")
+def import_receipts():
+    """Customs' CEB626 answers, as a file (any receipt file is accepted)."""
+    require_clerk()
+    upload = request.files.get("file")
+    content = upload.read() if upload else b""
+    if not content:
+        flash(_("Choose a receipt file"), "error")
+        return redirect(url_for("returns.index"))
+    touched = _run(lambda s: returns.apply_return_receipts(s, content))
+    if touched:
+        flash(_("%(n)s receipts imported.", n=len(touched)), "ok")
+    return redirect(url_for("returns.index"))
+
+
+@bp.get("/photos/<name>")
+def photo(name: str):
+    if not PHOTO_NAME.match(name):
+        abort(404)
+    return send_from_directory(photo_dir(), name)
+
+
+# ------------------------------------------------------------------- handheld
+
+def js_strings() -> dict[str, str]:
+    return {
+        "online": _("Online"), "offline": _("Offline"),
+        "queued": _("No network: saved on this device, sent when the network is back."),
+        "server": _("The server did not answer. Try again."),
+        "session": _("Your session ended: log in again, then press Send now."),
+        "sent": _("Sent:"), "unlabelled": _("Unlabelled parcel"),
+        "arrive_confirm": _("All parcels of this batch enter the bonded zone now?"),
+        "graded": _("Graded"),
+    }
+
+
+def _hh(template: str, flow: str, **context):
+    urls = {"scan": url_for("returns.api_scan"), "arrive": url_for("returns.api_arrive"),
+            "grade": url_for("returns.api_grade"), "lookup": url_for("returns.api_lookup")}
+    return render_template(template, flow=flow, hh_urls=urls, hh_i18n=js_strings(), **context)
+
+
+@bp.get("/m/receive")
+def receive_page():
+    require_clerk()
+    session = db()
+    batch = session.scalars(select(ConsolidationBatch).where(
+        ConsolidationBatch.warehouse_id == warehouse().id,
+        ConsolidationBatch.state == "open").order_by(ConsolidationBatch.id)).first()
+    return _hh("returns/receive.html", "receive", batch=batch,
+               parcels=list(reversed(batch.parcels)) if batch else [])
+
+
+@bp.get("/m/inspect")
+def inspect_page():
+    require_clerk()
+    return _hh("returns/inspect.html", "inspect", grades=GRADES)
+
+
+@bp.post("/m/api/scan")
+def api_scan():
+    require_clerk()
+    payload = _payload()
+    photo_data = payload.pop("photo", None)
+    code = warehouse().code
+
+    def use_case(session):
+        wh = session.scalar(select(Warehouse).where(Warehouse.code == code))
+        result = returns.scan_parcel(session, payload.get("code"), warehouse=wh,
+                                     notes=payload.get("notes"),
+                                     photo=save_photo(photo_data) if photo_data else None)
+        status = 201 if result.created else 200
+        return status, parcel_json(result.parcel, scan_message(result), result.duplicate)
+    return _write(payload, use_case)
+
+
+@bp.post("/m/api/arrive")
+def api_arrive():
+    require_clerk()
+    payload = _payload()
+
+    def use_case(session):
+        batch = returns.find_batch(session, payload.get("batch"))
+        returns.arrive_batch(session, batch)
+        matched = sum(1 for p in batch.parcels if p.state == "arrived")
+        return 201, {"ok": True, "batch": batch.name, "state": batch.state,
+                     "message": _("Batch %(name)s arrived: %(n)s parcels into the bonded "
+                                  "zone, %(u)s unidentified.", name=batch.name, n=matched,
+                                  u=len(batch.parcels) - matched)}
+    return _write(payload, use_case)
+
+
+@bp.post("/m/api/lookup")
+def api_lookup():
+    require_clerk()
+    payload = _payload()
+    code = returns.normalise_code(payload.get("code"))
+    r = None
+    try:
+        r = returns.find_request(db(), code)
+    except DomainError:
+        parcel = db().scalar(select(ReturnParcel).where(ReturnParcel.code == code))
+        r = parcel.request if parcel else None
+    if r is None:
+        raise ValidationError(N_("%(code)s names no return"), field="code", code=code)
+    return jsonify({"ok": True, "return": r.name, "state": r.state,
+                    "state_title": title("state", r.state), "order": r.order.order_no,
+                    "reason": r.reason, "late": r.late,
+                    "lines": [{"gnum": ln.gnum, "sku": ln.product.sku,
+                               "name": ln.product.name_zh, "qty": returns.num(ln.qty),
+                               "grade": ln.grade, "grade_title": title("grade", ln.grade)
+                               if ln.grade else None} for ln in r.lines]})
+
+
+@bp.post("/m/api/grade")
+def api_grade():
+    require_clerk()
+    payload = _payload()
+    photo_data = payload.pop("photo", None)
+
+    def use_case(session):
+        r = returns.find_request(session, payload.get("return"))
+        line = returns.grade_line(session, r, payload.get("gnum"), payload.get("grade") or "",
+                                  payload.get("reason"),
+                                  save_photo(photo_data) if photo_data else None)
+        return 201, {"ok": True, "return": r.name, "state": r.state, "gnum": line.gnum,
+                     "grade": line.grade,
+                     "message": _("%(name)s item %(gnum)s: %(grade)s", name=r.name,
+                                  gnum=line.gnum, grade=title("grade", line.grade))}
+    return _write(payload, use_case)
+

@@ -1,0 +1,155 @@
+"""Demo returns at every stage, with their CEB625 messages and CEB626 answers in the outbox.
+
+Shipped orders for them go through the normal outbound flow first (order, three documents,
+list released, wave, pick, pack, ship). Idempotent: every record is looked up by its natural
+key (order number, platform return number) before it is made.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from wms.core.db import utcnow
+from wms.customs.models import CustomsMessage
+from wms.customs.simulator import receipt_for
+from wms.inventory.models import Warehouse
+from wms.outbound.models import SalesOrder
+
+from . import services as returns
+from .models import ReturnParcel, ReturnRequest
+
+BUYER_A = ("王小兰", "620102199003071520")
+BUYER_B = ("李娜", "620103198506123427")
+
+# order no, buyer, sku, qty, price, days since the list's release
+RETURN_ORDERS = [
+    ("SLX2026112700101", BUYER_A, "APT-PRE-800", 2, "198.00", 3),
+    ("SLX2026112700102", BUYER_B, "MEIJI-STEP-800", 2, "186.00", 5),
+    ("SLX2026112700103", BUYER_A, "APT-PRE-800", 3, "198.00", 8),
+    ("SLX2026112700104", BUYER_B, "APT-PRE-800", 1, "198.00", 10),
+    ("SLX2026112700105", BUYER_A, "MEIJI-STEP-800", 2, "186.00", 12),
+    ("SLX2026112700106", BUYER_B, "APT-PRE-800", 2, "198.00", 14),
+    ("SLX2026112700107", BUYER_A, "MEIJI-STEP-800", 1, "186.00", 50),
+    ("SLX2026112700108", BUYER_B, "APT-PRE-800", 1, "198.00", 6),
+]
+# platform return no, order no, qty, reason, choice, stage
+RETURNS = [
+    ("SLX-RT-0001", "SLX2026112700101", 1, "不想要了 changed mind", "refund", "requested"),
+    ("SLX-RT-0002", "SLX2026112700102", 2, "发错货 wrong item sent", "exchange", "received"),
+    ("SLX-RT-0003", "SLX2026112700103", 1, "外包装破损 damaged box", "refund", "declared"),
+    ("SLX-RT-0004", "SLX2026112700104", 1, "不想要了 changed mind", "refund", "approved"),
+    ("SLX-RT-0005", "SLX2026112700105", 2, "罐体凹陷 dented can", "refund", "scrap"),
+    ("SLX-RT-0006", "SLX2026112700106", 2, "不想要了 changed mind", "refund", "closed"),
+    ("SLX-RT-0007", "SLX2026112700107", 1, "过期退货 late return", "refund", "late"),
+    ("SLX-RT-0008", "SLX2026112700108", 1, "尺寸不合 wrong stage", "exchange", "in_batch"),
+]
+UNIDENTIFIED = ("RR987654321CN", "无面单, 内有奶粉一罐 no label outside, one tin of formula")
+
+
+def ship_order(session: Session, order_no: str, buyer: tuple[str, str], sku: str, qty: int,
+               price: str) -> SalesOrder:
+    """A 1210 order taken all the way to shipped through the outbound services."""
+    from wms.demo import demo_customs_folders, demo_order
+    from wms.customs.outbox import FileGateway, send_pending
+    from wms.logistics.identifiers import make_s10
+    from wms.outbound import services as outbound
+    from wms.outbound.declare import apply_receipts, declare_order
+    order = outbound.receive_order(session, demo_order(order_no, "1210", buyer[0], buyer[1],
+                                                       sku, qty, price)).order
+    listing = declare_order(session, order)
+    send_pending(session, FileGateway(*demo_customs_folders()))
+    for message in session.scalars(select(CustomsMessage).where(
+            CustomsMessage.business_key == order.order_no)):
+        status = "800" if message.id == listing.message_id else "120"
+        apply_receipts(session, receipt_for(message, status, "放行" if status == "800" else
+                                            "入库成功"))
+    warehouse = order.warehouse
+    wave = outbound.create_wave(session, warehouse, [order])
+    for move in outbound.wave_moves(session, wave):
+        if move.state == "reserved":
+            outbound.confirm_pick(session, wave, move.id, move.quantity)
+    outbound.pack_order(session, order, tracking_no=make_s10("EB", int(order_no[-8:]), "CN"),
+                        weight_kg=str(qty * Decimal("1.1")))
+    outbound.ship_order(session, order)
+    return order
+
+
+def answer(session: Session, request: ReturnRequest, status: str, info: str) -> None:
+    """Customs' CEB626 for the request's CEB625, as the simulator writes it."""
+    declaration = returns.declaration_of(session, request)
+    message = session.get(CustomsMessage, declaration.message_id)
+    returns.apply_return_receipts(session, receipt_for(message, status, info))
+
+
+def load_returns_demo(session: Session) -> int:
+    """Returns at every stage; returns how many records were created."""
+    from wms.customs.outbox import FileGateway, send_pending
+    from wms.demo import demo_customs_folders
+    created = 0
+    warehouse = session.scalar(select(Warehouse).where(Warehouse.code == "LZB"))
+    if warehouse is None:
+        return 0
+    returns.return_locations(session, warehouse)
+    for order_no, buyer, sku, qty, price, days in RETURN_ORDERS:
+        if session.scalar(select(SalesOrder.id).where(SalesOrder.order_no == order_no)):
+            continue
+        order = ship_order(session, order_no, buyer, sku, qty, price)
+        listing = returns.listing_of(session, order)
+        listing.released_at = utcnow() - timedelta(days=days)  # released some days ago
+        created += 1
+    session.flush()
+    made: list[tuple[ReturnRequest, str]] = []
+    for platform_no, order_no, qty, reason, choice, stage in RETURNS:
+        if session.scalar(select(ReturnRequest.id).where(
+                ReturnRequest.platform_return_no == platform_no)):
+            continue
+        result = returns.create_request(session, {
+            "platform_return_no": platform_no, "order": order_no, "reason": reason,
+            "buyer_choice": choice, "return_waybill_no": f"YT{platform_no[-4:]}88{order_no[-3:]}",
+            "lines": [{"gnum": 1, "qty": qty}]})
+        made.append((result.request, stage))
+        created += 1
+    if not made:
+        return created
+    # One consolidation batch that has arrived, with an unidentified parcel in it...
+    arrived = [r for r, stage in made if stage not in ("requested", "in_batch")]
+    for age, request in enumerate(arrived):
+        parcel = returns.scan_parcel(session, request.return_waybill_no,
+                                     warehouse=warehouse).parcel
+        parcel.scanned_at = utcnow() - timedelta(days=age % 6, hours=age)  # a week's intake
+    if not session.scalar(select(ReturnParcel.id).where(ReturnParcel.code == UNIDENTIFIED[0])):
+        returns.scan_parcel(session, UNIDENTIFIED[0], warehouse=warehouse,
+                            notes=UNIDENTIFIED[1])
+        created += 1
+    batch = returns.open_batch(session, warehouse)
+    returns.arrive_batch(session, batch)
+    # ...and one still open at the centre.
+    for request, stage in made:
+        if stage == "in_batch":
+            returns.scan_parcel(session, request.name, warehouse=warehouse)
+    gateway = FileGateway(*demo_customs_folders())
+    for request, stage in made:
+        if stage in ("requested", "received", "in_batch", "late"):
+            if stage == "late":
+                returns.grade_line(session, request, 1, "open_box", "外盒压痕 creased box")
+                returns.dispose_line(session, request, 1, "non_bonded",
+                                     reason="逾期 past the 45-day deadline")
+            continue
+        returns.declare_return(session, request)
+        send_pending(session, gateway)
+        if stage == "declared":
+            continue
+        answer(session, request, "800", "退货放行 return released")
+        if stage == "approved":
+            continue
+        if stage == "scrap":
+            returns.grade_line(session, request, 1, "scrap", "罐体凹陷漏粉 dented, leaking")
+            returns.dispose_line(session, request, 1, "scrap", reason="漏粉不可再售 leaking")
+        elif stage == "closed":
+            returns.grade_line(session, request, 1, "new")
+            returns.dispose_line(session, request, 1, "restock")
+    session.flush()
+    return created
