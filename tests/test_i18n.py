@@ -30,7 +30,7 @@ def test_every_string_in_the_code_is_translated(extracted, locale):
     translated = {m.id for m in catalog if m.id and m.string and (
         all(m.string) if isinstance(m.string, tuple) else True) and not m.fuzzy}
     missing = extracted - translated
-    assert not missing, f"untranslated in {locale} (run `make translations`): {sorted(missing)}"
+    assert not missing, f"untranslated in {locale} (run `make translations`): {sorted(map(str, missing))}"
 
 
 def test_chinese_catalog_really_is_chinese():

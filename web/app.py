@@ -48,12 +48,19 @@ def create_app(config: dict | None = None) -> Flask:
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories="translations")
 
-    from . import auth, errors, office
+    from . import (auth, dispatch, errors, handheld, office, orders, picking, printing,
+                   receipts, reports, returns, stock, tracking)
     from .api import api
     auth.init_app(app)
     errors.init_app(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(office.bp)
+    app.register_blueprint(handheld.bp)
+    app.register_blueprint(stock.bp)
+    app.register_blueprint(receipts.bp)
+    for module in (orders, picking, reports, dispatch, tracking, printing,
+                   returns):
+        app.register_blueprint(module.bp)
     app.register_blueprint(api)
     csrf.exempt(api)
 

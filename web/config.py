@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from decimal import Decimal
 from pathlib import Path
 
 from wms.core.db import DEFAULT_DATABASE_URL
@@ -45,6 +46,13 @@ def load_config(overrides: dict | None = None) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,
         "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,
         "CEB_XSD_DIR": os.environ.get("WMS_CEB_XSD_DIR"),
+        # A cycle-count line that differs from the books by more than this many units
+        # waits for a supervisor's approval.
+        # Hours from gate-in within which the entry declaration must be filed.
+        "DECLARATION_DEADLINE_HOURS": int(os.environ.get("WMS_DECLARATION_DEADLINE_HOURS",
+                                                         "72")),
+        "COUNT_APPROVAL_THRESHOLD": Decimal(os.environ.get("WMS_COUNT_APPROVAL_THRESHOLD",
+                                                           "5")),
     }
     if overrides:
         config.update(overrides)

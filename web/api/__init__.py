@@ -1,5 +1,6 @@
 """``/api/v1``: JSON for machines, bearer-token auth, one error shape, OpenAPI from the code."""
 from .core import api
-from . import enterprises, meta  # noqa: F401  (register the routes)
+from . import (customs, enterprises, inventory, labels, meta, orders, receipts, returns,  # noqa: F401,E501
+               tracking)  # (importing registers the routes)
 
 __all__ = ["api"]

@@ -36,6 +36,8 @@ class Operation:
     public: bool
     roles: tuple[str, ...]
     query: tuple[tuple[str, str, str], ...]
+    body_spec: dict | None = None
+    produces: tuple[str, ...] = ("application/json",)
 
 
 OPERATIONS: list[Operation] = []
@@ -44,10 +46,13 @@ OPERATIONS: list[Operation] = []
 def operation(rule: str, method: str = "GET", *, summary: str, tag: str,
               body: Schema | None = None, response: Schema | None = None, many: bool = False,
               status: int = 200, public: bool = False, roles: tuple[str, ...] = (),
-              query: tuple[tuple[str, str, str], ...] = ()):
+              query: tuple[tuple[str, str, str], ...] = (), body_spec: dict | None = None,
+              produces: tuple[str, ...] = ("application/json",)):
     """Register an endpoint with what OpenAPI needs to know about it.
 
-    ``body`` is validated before the view runs and handed to it as ``payload``.
+    ``body`` is validated before the view runs and handed to it as ``payload``. An endpoint
+    whose body has no fixed shape (label data of any kind) reads it itself and describes it
+    with ``body_spec``; one that answers with files lists their types in ``produces``.
     """
     def decorator(view: Callable):
         @wraps(view)
@@ -65,7 +70,7 @@ def operation(rule: str, method: str = "GET", *, summary: str, tag: str,
         api.add_url_rule(rule, view.__name__, wrapper, methods=[method])
         OPERATIONS.append(Operation(rule, method, view.__name__, summary,
                                     (view.__doc__ or "").strip(), tag, body, response, many,
-                                    status, public, roles, query))
+                                    status, public, roles, query, body_spec, produces))
         return wrapper
     return decorator
 

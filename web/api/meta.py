@@ -76,7 +76,13 @@ def build_openapi() -> dict:
             register(op.body)
             spec["requestBody"] = {"required": True, "content": {"application/json": {
                 "schema": {"$ref": op.body.ref}}}}
+        elif op.body_spec is not None:
+            spec["requestBody"] = {"required": True, "content": {"application/json": {
+                "schema": op.body_spec}}}
         ok: dict = {"description": "OK"}
+        if op.produces != ("application/json",):
+            ok["content"] = {kind: {"schema": {"type": "string", "format": "binary"}}
+                             for kind in op.produces}
         if op.response is not None:
             register(op.response)
             schema = {"$ref": op.response.ref}
