@@ -18,7 +18,7 @@ import pytest
 
 os.environ.setdefault("WMS_SCRYPT_N", "1024")  # before wms.accounts.passwords is imported
 # Files the app writes (secret key, the demo's customs outbox) go to a folder of this run.
-os.environ.setdefault("WMS_INSTANCE_PATH", tempfile.mkdtemp(prefix="wms-test-instance-"))
+os.environ["WMS_INSTANCE_PATH"] = tempfile.mkdtemp(prefix="wms-test-instance-")
 
 from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.orm import Session, sessionmaker  # noqa: E402

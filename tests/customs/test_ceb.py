@@ -25,6 +25,8 @@ from wms.customs.ceb_model import BASE_TRANSFER_SPEC
 
 REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "reference" / "ceb-202205"
 XSD_DIR = Path(os.environ.get("WMS_CEB_XSD_DIR") or REFERENCE / "xsd")
+if (XSD_DIR / "xsd").is_dir():  # the reference folder itself was named: its schemas are in xsd/
+    XSD_DIR = XSD_DIR / "xsd"
 SAMPLES = XSD_DIR.parent / "samples"
 needs_xsd = pytest.mark.skipif(not XSD_DIR.is_dir(), reason="CEB XSD folder not available")
 needs_samples = pytest.mark.skipif(not SAMPLES.is_dir(), reason="CEB samples not available")

@@ -68,6 +68,8 @@ def schema_for(root_name: str, xsd_dir: str | Path) -> tuple[etree.XMLSchema, fr
     folder = Path(xsd_dir)
     if not folder.is_dir():
         raise FileNotFoundError(f"no CEB schema folder at {folder}")
+    if not any(folder.glob("*.xsd")) and (folder / "xsd").is_dir():
+        folder = folder / "xsd"  # the published reference folder keeps its schemas in xsd/
     stamp = max((p.stat().st_mtime for p in folder.glob("*.xsd")), default=0.0)
     path = _index(str(folder.resolve()), stamp).get(root_name)
     if path is None:
