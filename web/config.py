@@ -51,6 +51,9 @@ def load_config(overrides: dict | None = None) -> dict:
         # Hours from gate-in within which the entry declaration must be filed.
         "DECLARATION_DEADLINE_HOURS": int(os.environ.get("WMS_DECLARATION_DEADLINE_HOURS",
                                                          "72")),
+        # Webhooks to addresses on the warehouse's own network (an ERP on the LAN): off
+        # unless a deployment switches it on, so a subscription cannot reach internal services.
+        "WEBHOOK_ALLOW_PRIVATE": os.environ.get("WMS_WEBHOOK_ALLOW_PRIVATE", "0") == "1",
         "COUNT_APPROVAL_THRESHOLD": Decimal(os.environ.get("WMS_COUNT_APPROVAL_THRESHOLD",
                                                            "5")),
     }

@@ -986,6 +986,11 @@ def upload():
 
 # ---------------------------------------------------------------- webhooks
 
+def _resolve(host: str) -> list[str]:
+    import socket
+    return sorted({info[4][0] for info in socket.getaddrinfo(host, None)})
+
+
 class NoRedirect(urllib.request.HTTPRedirectHandler):
     """A webhook answers; it is not followed somewhere else (a 3xx is a failed attempt)."""
 
@@ -993,12 +998,15 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-def http_post(url: str, body: bytes, headers: dict, timeout: float = WEBHOOK_TIMEOUT) -> int:
+def http_post(url: str, body: bytes, headers: dict, timeout: float = WEBHOOK_TIMEOUT,
+              allow_private: bool = False) -> int:
     """POST with the standard library; only http and https; the status code, or raises on a
     network failure (``deliver_due`` records it and retries with back-off)."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError("only http and https URLs are delivered")
+    if not allow_private and not hooks.public_host(parts.hostname, resolve=_resolve):
+        raise ValueError("webhooks are delivered to public addresses only")
     opener = urllib.request.build_opener(NoRedirect)
     req = urllib.request.Request(url, data=body, headers={**headers,
                                                           "User-Agent": "lanzhou-wms-webhook"},
@@ -1012,7 +1020,10 @@ def http_post(url: str, body: bytes, headers: dict, timeout: float = WEBHOOK_TIM
 
 def poster():
     """The HTTP poster ``deliver_due`` uses (tests put a fake in app.config)."""
-    return current_app.config.get("WEBHOOK_POST") or http_post
+    if current_app.config.get("WEBHOOK_POST"):
+        return current_app.config["WEBHOOK_POST"]
+    allow = current_app.config.get("WEBHOOK_ALLOW_PRIVATE", False)
+    return lambda url, body, headers: http_post(url, body, headers, allow_private=allow)
 
 
 class SubscriptionForm(FlaskForm):
@@ -1048,7 +1059,8 @@ def webhooks():
             subscription = hooks.create_subscription(
                 session, url=form.url.data, secret=form.secret.data,
                 owner_id=int(form.owner.data) if form.owner.data else None,
-                description=(form.description.data or "").strip() or None)
+                description=(form.description.data or "").strip() or None,
+                allow_private=current_app.config.get("WEBHOOK_ALLOW_PRIVATE", False))
         except DomainError as exc:
             session.rollback()
             _form_error(form, exc)

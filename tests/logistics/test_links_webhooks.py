@@ -122,3 +122,18 @@ def test_subscription_input_is_checked(db):
     with pytest.raises(ValidationError) as err:
         create_subscription(db, url="https://x.example", secret="short")
     assert err.value.field == "secret"
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:8080/hook", "http://localhost/hook",
+                                 "http://169.254.169.254/latest/meta-data",
+                                 "https://10.1.2.3/h", "http://[::1]/h", "http://192.168.1.5/h"])
+def test_webhooks_to_this_machine_or_a_private_network_are_refused(db, url):
+    from wms.core.errors import ValidationError
+    from wms.logistics.webhooks import create_subscription, public_host
+    with pytest.raises(ValidationError) as err:
+        create_subscription(db, url=url, secret="s" * 32)
+    assert err.value.field == "url"
+    assert public_host("erp.example")  # names are checked again when resolved at delivery
+    assert not public_host("erp.example", resolve=lambda host: ["10.0.0.7"])
+    assert public_host("erp.example", resolve=lambda host: ["203.0.113.9"]) is False  # doc range
+    assert public_host("erp.example", resolve=lambda host: ["8.8.8.8"])

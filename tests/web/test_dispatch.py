@@ -307,6 +307,7 @@ class FakePost:
 
 
 def test_webhook_subscription_and_delivery(app, client, db):
+    app.config["WEBHOOK_ALLOW_PRIVATE"] = True  # the fake receiver lives on loopback
     login(client, "dispatcher")
     bad = client.post("/dispatch/webhooks", data={"url": "ftp://127.0.0.1/x",
                                                   "secret": "s" * 20, "owner": ""})
@@ -370,10 +371,13 @@ def test_real_poster_talks_http_to_a_loopback_server():
     thread.start()
     try:
         base = f"http://127.0.0.1:{server.server_port}"
+        with pytest.raises(ValueError, match="public addresses"):  # unless allowed
+            http_post(base + "/hook", b"{}", {})
         assert http_post(base + "/hook", b'{"a":1}', {"X-WMS-Signature": "abc",
-                                                        "Content-Type": "application/json"}) == 204
+                                                        "Content-Type": "application/json"},
+                         allow_private=True) == 204
         assert seen == [("/hook", b'{"a":1}', "abc")]
-        assert http_post(base + "/moved", b"{}", {}) == 302  # redirects are not followed
+        assert http_post(base + "/moved", b"{}", {}, allow_private=True) == 302  # no redirect
         with pytest.raises(ValueError):
             http_post("file:///etc/passwd", b"{}", {})
     finally:

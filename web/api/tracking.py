@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask import jsonify, request
+from flask import current_app, jsonify, request
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
@@ -627,7 +627,8 @@ def create_webhook(payload: dict):
         subscription = hooks.create_subscription(
             session, url=payload["url"], secret=payload["secret"],
             owner_id=_owner_id(session, payload.get("owner")),
-            active=payload.get("active", True), description=payload.get("description"))
+            active=payload.get("active", True), description=payload.get("description"),
+            allow_private=current_app.config.get("WEBHOOK_ALLOW_PRIVATE", False))
         return 201, webhook_json(subscription, session)
     return write(payload, use_case)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -40,15 +41,40 @@ def sign(body: bytes, secret: str) -> str:
     return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
+def public_host(host: str, resolve=None) -> bool:
+    """Whether a webhook may be sent to ``host``: every address it names (resolved when it is
+    a name and ``resolve`` is given) must be a public one. Loopback, private, link-local
+    (cloud metadata) and reserved ranges are refused, so a subscription cannot make the
+    warehouse server call its own internal services."""
+    host = host.strip().strip("[]").lower()
+    if not host or host == "localhost" or host.endswith((".localhost", ".local", ".internal")):
+        return False
+    try:
+        addresses = [ipaddress.ip_address(host)]
+    except ValueError:
+        if resolve is None:
+            return True  # a name: checked again, resolved, when the delivery is made
+        try:
+            addresses = [ipaddress.ip_address(a) for a in resolve(host)]
+        except (OSError, ValueError):
+            return False
+    return bool(addresses) and all(a.is_global for a in addresses)
+
+
 def create_subscription(session: Session, *, url: str, secret: str,
                         owner_id: int | None = None, active: bool = True,
-                        description: str | None = None) -> WebhookSubscription:
+                        description: str | None = None,
+                        allow_private: bool = False) -> WebhookSubscription:
     """Subscribe ``url`` to status changes of all shipments, or of one owner's. A user bound
-    to owners may only subscribe to their own."""
+    to owners may only subscribe to their own. ``allow_private`` admits addresses on the
+    warehouse's own network (an ERP on the LAN), which a deployment switches on knowingly."""
     url = (url or "").strip()
     parsed = urlparse(url)
     if parsed.scheme not in ("http", "https") or not parsed.netloc or len(url) > 500:
         raise ValidationError(N_("The URL must start with https:// or http://"), field="url")
+    if not allow_private and not public_host(parsed.hostname or ""):
+        raise ValidationError(N_("Webhooks go to public addresses only, not to this machine "
+                                 "or a private network"), field="url")
     if len(secret or "") < MIN_SECRET or len(secret) > 200:
         raise ValidationError(N_("The secret needs at least %(n)s characters"),
                               field="secret", n=MIN_SECRET)
