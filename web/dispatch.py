@@ -30,11 +30,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from flask_wtf.csrf import CSRFError
 from flask_wtf.file import FileField
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
-from werkzeug.exceptions import HTTPException
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
@@ -51,7 +49,6 @@ from wms.logistics.models import (MODES, NODE_KINDS, STATUSES, LogisticsAlert, R
                                   TransportUnit, WebhookDelivery, WebhookSubscription)
 from wms.partners.models import Enterprise
 
-from . import errors as web_errors
 from .auth import blueprint_roles
 from .db import db
 from .errors import translate_error
@@ -148,38 +145,6 @@ def only(*roles: str):
 
 def is_editor() -> bool:
     return current_user.has_role(*EDITORS)
-
-
-# ---------------------------------------------------------------- JSON errors
-
-def _is_json() -> bool:
-    return request.path.startswith("/dispatch/m/api/") or request.path.endswith(".json")
-
-
-def _answer(status: int, code: str, message: str, field: str | None = None):
-    if _is_json():
-        response = jsonify({"error": {"code": code, "message": message, "field": field}})
-        response.status_code = status
-        return response
-    return web_errors.error_response(status, code, message, field)
-
-
-@bp.errorhandler(DomainError)
-def _domain_error(exc: DomainError):
-    return _answer(exc.status, exc.code, translate_error(exc), exc.field)
-
-
-@bp.errorhandler(CSRFError)
-def _csrf_error(exc: CSRFError):
-    return _answer(400, "csrf", _("The form expired or was not sent from this site. Reload "
-                                  "the page and try again."))
-
-
-@bp.errorhandler(HTTPException)
-def _http_error(exc: HTTPException):
-    status = exc.code or 500
-    return _answer(status, web_errors.CODES.get(status, "http_error"),
-                   _(web_errors.TITLES.get(status, N_("Error"))))
 
 
 # ---------------------------------------------------------------- formatting

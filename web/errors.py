@@ -33,12 +33,17 @@ def translate_error(exc: DomainError) -> str:
 
 
 def wants_json() -> bool:
-    return request.path.startswith("/api/")
+    """Machines and scanner pages get JSON: the API, every scanner endpoint (``/m/api/...``,
+    ``/m/pick/api/...``, ``/returns/m/api/...``) and ``.json`` feeds; people get a page."""
+    return "/api/" in request.path or request.path.endswith(".json")
 
 
-def error_response(status: int, code: str, message: str, field: str | None = None):
+def error_response(status: int, code: str, message: str, field: str | None = None,
+                   **extra):
+    """``extra`` rides along in the JSON error (e.g. the stock a scanner may choose from)."""
     if wants_json():
-        response = jsonify({"error": {"code": code, "message": message, "field": field}})
+        response = jsonify({"error": {"code": code, "message": message, "field": field,
+                                      **extra}})
         response.status_code = status
         return response
     title = gettext(TITLES.get(status, N_("Error")))
@@ -53,7 +58,8 @@ def error_response(status: int, code: str, message: str, field: str | None = Non
 def init_app(app) -> None:
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError):
-        return error_response(exc.status, exc.code, translate_error(exc), exc.field)
+        return error_response(exc.status, exc.code, translate_error(exc), exc.field,
+                              **getattr(exc, "extra", {}))
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):

@@ -23,11 +23,9 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf.csrf import CSRFError
 from markupsafe import Markup, escape
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
-from werkzeug.exceptions import HTTPException
 
 from wms.accounts.models import USER_ROLES, User
 from wms.catalog.models import Lot, Product
@@ -98,47 +96,6 @@ def path_breaks(path: str | None) -> Markup:
 @bp.app_template_global("hh_status_title")
 def status_title(status: str) -> str:
     return str(STATUS_TITLES.get(status, status))
-
-
-# ---------------------------------------------------------------------------- errors
-
-def _is_api() -> bool:
-    return request.path.startswith(API_PREFIX)
-
-
-def _answer(status: int, code: str, message: str, field: str | None = None, **extra):
-    if _is_api():
-        body: dict[str, Any] = {"code": code, "message": message, "field": field}
-        body.update(extra)
-        response = jsonify({"error": body})
-        response.status_code = status
-        return response
-    return web_errors.error_response(status, code, message, field)
-
-
-@bp.errorhandler(DomainError)
-def _domain_error(exc: DomainError):
-    return _answer(exc.status, exc.code, web_errors.translate_error(exc), exc.field,
-                   **getattr(exc, "extra", {}))
-
-
-@bp.errorhandler(CSRFError)
-def _csrf_error(exc: CSRFError):
-    return _answer(400, "csrf", _("The form expired or was not sent from this site. Reload "
-                                  "the page and try again."))
-
-
-@bp.errorhandler(HTTPException)
-def _http_error(exc: HTTPException):
-    status = exc.code or 500
-    return _answer(status, web_errors.CODES.get(status, "http_error"),
-                   _(web_errors.TITLES.get(status, N_("Error"))))
-
-
-@bp.errorhandler(Exception)
-def _unexpected(exc: Exception):
-    web_errors.log.exception("unhandled error on %s %s", request.method, request.path)
-    return _answer(500, "internal_error", _(web_errors.TITLES[500]))
 
 
 class ChooseStock(ValidationError):

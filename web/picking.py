@@ -18,14 +18,12 @@ from __future__ import annotations
 import uuid
 from decimal import Decimal, InvalidOperation
 
-from flask import (Blueprint, Response, current_app, flash, jsonify, redirect, render_template,
+from flask import (Blueprint, Response, current_app, flash, redirect, render_template,
                    request, url_for)
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from flask_wtf.csrf import CSRFError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from werkzeug.exceptions import HTTPException
 
 from wms.core.errors import N_, Conflict, DomainError, NotFound, ValidationError
 from wms.core.idempotency import run_idempotent
@@ -49,38 +47,6 @@ API_PREFIX = "/m/pick/api/"
 # Customs country codes (3 digits) to the ISO 3166 alpha-2 codes a CN22 shows.
 ISO_COUNTRY = {"142": "CN", "116": "JP", "133": "KR", "110": "HK", "304": "DE", "303": "GB",
                "305": "FR", "502": "US"}
-
-
-# ---------------------------------------------------------------------------- errors
-
-def _is_api() -> bool:
-    return request.path.startswith(API_PREFIX)
-
-
-def _answer(status: int, code: str, message: str, field: str | None = None):
-    if _is_api():
-        response = jsonify({"error": {"code": code, "message": message, "field": field}})
-        response.status_code = status
-        return response
-    return web_errors.error_response(status, code, message, field)
-
-
-@bp.errorhandler(DomainError)
-def _domain_error(exc: DomainError):
-    return _answer(exc.status, exc.code, web_errors.translate_error(exc), exc.field)
-
-
-@bp.errorhandler(CSRFError)
-def _csrf_error(exc: CSRFError):
-    return _answer(400, "csrf", _("The form expired or was not sent from this site. Reload "
-                                  "the page and try again."))
-
-
-@bp.errorhandler(HTTPException)
-def _http_error(exc: HTTPException):
-    status = exc.code or 500
-    return _answer(status, web_errors.CODES.get(status, "http_error"),
-                   _(web_errors.TITLES.get(status, N_("Error"))))
 
 
 # ---------------------------------------------------------------------------- helpers

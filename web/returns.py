@@ -21,9 +21,7 @@ from flask import (Blueprint, Response, abort, current_app, flash, jsonify, redi
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf.csrf import CSRFError
 from sqlalchemy import func, select
-from werkzeug.exceptions import HTTPException
 
 from wms.core.db import utcnow
 from wms.core.errors import N_, DomainError, ValidationError
@@ -33,7 +31,6 @@ from wms.returns import services as returns
 from wms.returns.models import (DISPOSITIONS, GRADES, REQUEST_STATES, ConsolidationBatch,
                                 ReturnParcel, ReturnRequest)
 
-from . import errors as web_errors
 from .api.labels import label_response
 from .auth import blueprint_roles
 from .db import db
@@ -100,40 +97,6 @@ def title(table: str, key: str | None) -> str:
     if key is None:
         return "—"
     return str(tables[table].get(key, key))
-
-
-# ------------------------------------------------------------------- JSON errors for /m/api
-
-def _is_api() -> bool:
-    return request.path.startswith(API_PREFIX)
-
-
-def _answer(status: int, code: str, message: str, field: str | None = None, **extra):
-    if _is_api():
-        body = {"code": code, "message": message, "field": field, **extra}
-        response = jsonify({"error": body})
-        response.status_code = status
-        return response
-    return web_errors.error_response(status, code, message, field)
-
-
-@bp.errorhandler(DomainError)
-def _domain_error(exc: DomainError):
-    return _answer(exc.status, exc.code, translate_error(exc), exc.field,
-                   **getattr(exc, "extra", {}))
-
-
-@bp.errorhandler(CSRFError)
-def _csrf_error(exc: CSRFError):
-    return _answer(400, "csrf", _("The form expired or was not sent from this site. Reload "
-                                  "the page and try again."))
-
-
-@bp.errorhandler(HTTPException)
-def _http_error(exc: HTTPException):
-    status = exc.code or 500
-    return _answer(status, web_errors.CODES.get(status, "http_error"),
-                   _(web_errors.TITLES.get(status, N_("Error"))))
 
 
 # ------------------------------------------------------------------- helpers
