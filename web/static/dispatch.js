@@ -8,11 +8,10 @@
 (function () {
   "use strict";
 
+  var S = window.WmsScanner;
+  var parse = S.parse, load = S.load, save = S.save, uuid = S.uuid, csrf = S.csrf;
+
   function $(id) { return document.getElementById(id); }
-  function parse(text, fallback) {
-    try { var v = JSON.parse(text); return v === null || v === undefined ? fallback : v; }
-    catch (e) { return fallback; }
-  }
 
   /* ------------------------------------------------------------------ the board */
 
@@ -111,24 +110,6 @@
     var scan = $("dl-scan"), form = $("dl-scan-form"), nodeSel = $("dl-node"), msg = $("dl-msg");
     var st = { mode: "load", unit: null };
 
-    function load(key, fallback) {
-      try { return parse(window.localStorage.getItem(key), fallback); } catch (e) { return fallback; }
-    }
-    function save(key, value) {
-      try { window.localStorage.setItem(key, JSON.stringify(value)); } catch (e) { /* full */ }
-    }
-    function uuid() {
-      if (window.crypto && typeof window.crypto.randomUUID === "function") {
-        return window.crypto.randomUUID();
-      }
-      var b = new Uint8Array(16), i, h = "";
-      if (window.crypto && window.crypto.getRandomValues) { window.crypto.getRandomValues(b); }
-      else { for (i = 0; i < 16; i++) { b[i] = Math.floor(Math.random() * 256); } }
-      b[6] = (b[6] & 15) | 64; b[8] = (b[8] & 63) | 128;
-      for (i = 0; i < 16; i++) { h += (b[i] + 256).toString(16).slice(1); }
-      return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" +
-        h.slice(16, 20) + "-" + h.slice(20);
-    }
     function show(kind, text) {
       msg.hidden = !text;
       msg.textContent = text || "";
@@ -172,10 +153,6 @@
         list.appendChild(li);
       });
       $("dl-errors").hidden = errs.length === 0;
-    }
-    function csrf() {
-      var meta = document.querySelector('meta[name="csrf-token"]');
-      return meta ? meta.getAttribute("content") : "";
     }
     function post(body) {
       var ctl = window.AbortController ? new AbortController() : null;

@@ -7,9 +7,12 @@
  */
 (function () {
   "use strict";
+
+  var S = window.WmsScanner;
+  var parse = S.parse, load = S.load, save = S.save, uuid = S.uuid, csrf = S.csrf,
+    beep = S.beep;
   var root = document.getElementById("hh");
   if (!root) { return; }
-  function parse(t, f) { try { var v = JSON.parse(t); return v == null ? f : v; } catch (e) { return f; } }
   var flow = root.getAttribute("data-flow") || "";
   var user = root.getAttribute("data-user") || "anonymous";
   var urls = parse(root.getAttribute("data-urls"), {});
@@ -18,31 +21,7 @@
   function $(id) { return document.getElementById(id); }
   var scan = $("hh-scan"), form = $("hh-scan-form"), msg = $("hh-msg");
 
-  function load(k, f) { try { return parse(localStorage.getItem(k), f); } catch (e) { return f; } }
-  function save(k, v) { try { localStorage.setItem(k, JSON.stringify(v)); } catch (e) { /* full */ } }
-  function uuid() {
-    if (window.crypto && crypto.randomUUID) { return crypto.randomUUID(); }
-    var b = new Uint8Array(16), h = "", i;
-    if (window.crypto && crypto.getRandomValues) { crypto.getRandomValues(b); }
-    else { for (i = 0; i < 16; i++) { b[i] = Math.floor(Math.random() * 256); } }
-    b[6] = (b[6] & 15) | 64; b[8] = (b[8] & 63) | 128;
-    for (i = 0; i < 16; i++) { h += (b[i] + 256).toString(16).slice(1); }
-    return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
-  }
-
   /* sound and colour */
-  var audio = null;
-  function beep(ok) {
-    var AC = window.AudioContext || window.webkitAudioContext;
-    if (!AC) { return; }
-    try {
-      if (!audio) { audio = new AC(); }
-      var t = audio.currentTime, o = audio.createOscillator(), g = audio.createGain();
-      o.type = ok ? "sine" : "square"; o.frequency.value = ok ? 1760 : 160;
-      g.gain.setValueAtTime(0.25, t); g.gain.exponentialRampToValueAtTime(0.001, t + (ok ? 0.09 : 0.4));
-      o.connect(g); g.connect(audio.destination); o.start(t); o.stop(t + 0.45);
-    } catch (e) { /* no sound is not an error */ }
-  }
   var timer = null;
   function show(kind, text) {
     msg.hidden = !text; msg.textContent = text || ""; msg.className = "hh-msg hh-msg-" + kind;
@@ -75,7 +54,6 @@
   });
 
   /* HTTP and the offline queue */
-  function csrf() { var m = document.querySelector('meta[name="csrf-token"]'); return m ? m.content : ""; }
   function post(url, body) {
     var ctl = window.AbortController ? new AbortController() : null;
     var t = ctl ? setTimeout(function () { ctl.abort(); }, 10000) : null;
