@@ -188,3 +188,24 @@ def demo(db):
 
 def login(client, user: str, password: str = "Lanzhou-2026"):
     return client.post("/login", data={"login": user, "password": password})
+
+
+@pytest.fixture
+def statements(bind):
+    """Count the SQL statements a block sends: ``with statements() as sent: ...; len(sent)``.
+    Doors are set-based, so tests compare the count for 10 lines with the count for 1,000."""
+    from contextlib import contextmanager
+
+    from sqlalchemy import event
+    engine = bind.engine if hasattr(bind, "engine") else bind
+
+    @contextmanager
+    def counting():
+        sent: list[str] = []
+        listener = lambda *args: sent.append(args[2])  # noqa: E731
+        event.listen(engine, "before_cursor_execute", listener)
+        try:
+            yield sent
+        finally:
+            event.remove(engine, "before_cursor_execute", listener)
+    return counting

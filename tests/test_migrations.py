@@ -47,3 +47,27 @@ def test_upgrade_matches_models_then_downgrade_and_upgrade_again(empty_engine):
     assert differences(empty_engine) == []
     tables = set(inspect(empty_engine).get_table_names())
     assert set(metadata.tables) <= tables
+
+
+def test_typed_move_links_are_backfilled_from_the_reasons_the_code_wrote(empty_engine):
+    """Migration 0007 recovers from the old reason texts exactly the links that today's code
+    writes: load the demo at head, go back to 0006 (links gone), up again, compare."""
+    from sqlalchemy import text
+    from sqlalchemy.orm import sessionmaker
+
+    from wms.core.context import SYSTEM, acting_as
+    from wms.demo import load_demo
+    run(empty_engine, command.upgrade, "head")
+    with sessionmaker(bind=empty_engine)() as session, acting_as(SYSTEM):
+        load_demo(session)
+        session.commit()
+    links = text("SELECT id, order_line_id, return_line_id, origin_move_id FROM stock_move "
+                 "ORDER BY id")
+    with empty_engine.connect() as connection:
+        written = connection.execute(links).all()
+    assert sum(1 for row in written if row.order_line_id) > 10
+    assert sum(1 for row in written if row.return_line_id) > 3
+    run(empty_engine, command.downgrade, "0006")
+    run(empty_engine, command.upgrade, "0007")
+    with empty_engine.connect() as connection:
+        assert connection.execute(links).all() == written

@@ -168,6 +168,9 @@ class StockMove(Base):
         Index("ix_stock_move_product_done", "product_id", "done_at"),
         Index("ix_stock_move_reserved", "state", "source_key"),
         Index("ix_stock_move_to", "to_location_id"),
+        Index("ix_stock_move_order_line", "order_line_id"),
+        Index("ix_stock_move_return_line", "return_line_id"),
+        Index("ix_stock_move_origin", "origin_move_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -185,6 +188,10 @@ class StockMove(Base):
     state: Mapped[str] = mapped_column(String(10))
     # The quant key the move takes from: reservations are summed by it.
     source_key: Mapped[str] = mapped_column(String(80))
+    # Typed links to what caused the move; ``reason`` is only a note for people.
+    order_line_id: Mapped[int | None] = mapped_column(ForeignKey("order_line.id"))
+    return_line_id: Mapped[int | None] = mapped_column(ForeignKey("return_line.id"))
+    origin_move_id: Mapped[int | None] = mapped_column(ForeignKey("stock_move.id"))
     reason: Mapped[str | None] = mapped_column(String(200))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id",
                                                                  ondelete="SET NULL"))

@@ -47,6 +47,9 @@ class MoveLine:
     to_package_id: int | None = None
     to_customs_status: str | None = None
     reason: str | None = None
+    order_line_id: int | None = None
+    return_line_id: int | None = None
+    origin_move_id: int | None = None
 
 
 def quant_key(product_id: int, location_id: int, lot_id: int | None, package_id: int | None,
@@ -246,7 +249,9 @@ def post_moves(session: Session, lines: Sequence[MoveLine],
         to_location_id=ln.to_location_id, lot_id=ln.lot_id, package_id=ln.package_id,
         to_package_id=ln.to_package_id, owner_id=ln.owner_id, customs_status=ln.customs_status,
         to_customs_status=ln.to_customs_status, source_key=_source_key(ln), state="done",
-        reason=ln.reason, created_by_id=actor.user_id, created_at=now, done_at=now)
+        reason=ln.reason, order_line_id=ln.order_line_id, return_line_id=ln.return_line_id,
+        origin_move_id=ln.origin_move_id, created_by_id=actor.user_id, created_at=now,
+        done_at=now)
         for ln in lines])
     return len(lines)
 
@@ -387,7 +392,8 @@ def virtual_location(session: Session, usage: str) -> Location:
 
 def reserve_fefo(session: Session, document: StockDocument, *, product: Product,
                  quantity: Decimal, owner_id: int, from_root: Location, to_location: Location,
-                 customs_status: str = "bonded") -> list[StockMove]:
+                 customs_status: str = "bonded", order_line_id: int | None = None,
+                 reason: str | None = None) -> list[StockMove]:
     """Reserve stock under ``from_root`` for a document, first expiry first out.
 
     Only stock of the given owner and customs status counts: arrived (undeclared) goods are
@@ -417,8 +423,8 @@ def reserve_fefo(session: Session, document: StockDocument, *, product: Product,
             from_location_id=quant.location_id, to_location_id=to_location.id,
             lot_id=quant.lot_id, package_id=quant.package_id, owner_id=owner_id,
             customs_status=customs_status, to_customs_status=customs_status,
-            source_key=quant.quant_key, state="reserved",
-            created_by_id=current_actor().user_id, created_at=now))
+            source_key=quant.quant_key, state="reserved", order_line_id=order_line_id,
+            reason=reason, created_by_id=current_actor().user_id, created_at=now))
         remaining -= take
         if remaining == 0:
             break

@@ -429,9 +429,8 @@ def create_wave(session: Session, warehouse: Warehouse, orders: list[SalesOrder]
                                      quantity=line.qty - line.picked_qty,
                                      owner_id=order.owner_id,
                                      from_root=stock_root, to_location=output,
-                                     customs_status=STOCK_STATUS[order.trade_mode])
-                for move in moves:
-                    move.reason = f"{order.name}#{line.gnum}"
+                                     customs_status=STOCK_STATUS[order.trade_mode],
+                                     order_line_id=line.id, reason=f"{order.name}#{line.gnum}")
         except InsufficientStock as exc:
             savepoint.rollback()
             order.hold_reason = exc.message
@@ -463,7 +462,6 @@ def confirm_pick(session: Session, wave: Wave, move_id: int, picked: Any,
     if qty < 0 or qty > move.quantity:
         raise ValidationError(N_("Picked quantity must be between 0 and %(max)s"),
                               field="quantity", max=move.quantity)
-    order_name, gnum = (move.reason or "#").rsplit("#", 1)
     if qty < move.quantity:
         if not (reason or "").strip():
             raise ValidationError(N_("Say why less was picked"), field="reason")
@@ -480,14 +478,14 @@ def confirm_pick(session: Session, wave: Wave, move_id: int, picked: Any,
     else:
         move.state = "cancelled"
     session.flush()
-    order = session.scalar(select(SalesOrder).where(SalesOrder.name == order_name))
-    if order is not None:
-        order_line = next((ln for ln in order.lines if str(ln.gnum) == gnum), None)
-        if order_line is not None:
-            order_line.picked_qty += qty
-        open_picks = session.scalar(select(func.count()).select_from(StockMove).where(
+    order_line = session.get(OrderLine, move.order_line_id) if move.order_line_id else None
+    if order_line is not None:
+        order = order_line.order
+        order_line.picked_qty += qty
+        open_picks = session.scalar(select(func.count()).select_from(StockMove).join(
+            OrderLine, OrderLine.id == StockMove.order_line_id).where(
             StockMove.document_id == wave.document_id, StockMove.state == "reserved",
-            StockMove.reason.startswith(f"{order.name}#")))
+            OrderLine.order_id == order.id))
         if all(ln.picked_qty >= ln.qty for ln in order.lines):
             order.transition("picked", reason=wave.name)
         elif not open_picks:
@@ -556,7 +554,7 @@ def ship_order(session: Session, order: SalesOrder) -> None:
             take = min(left, quant.quantity)
             lines.append(MoveLine(line.product_id, take, output.id, target.id, order.owner_id,
                                   status, quant.lot_id, quant.package_id, None, to_status,
-                                  f"ship {order.name}"))
+                                  f"ship {order.name}", order_line_id=line.id))
             left -= take
         if left > 0:
             raise InsufficientStock(N_("%(qty)s of %(sku)s are missing in the output area"),
@@ -584,19 +582,21 @@ def arrive_overseas(session: Session, order: SalesOrder) -> None:
     target = session.scalar(select(Location).where(
         Location.full_path == f"{destination.code}/Input"))
     transit = virtual_location(session, "transit")
+    of_order = StockMove.order_line_id.in_(select(OrderLine.id).where(
+        OrderLine.order_id == order.id))
     moves = session.scalars(select(StockMove).where(
-        StockMove.to_location_id == transit.id, StockMove.reason == f"ship {order.name}",
-        StockMove.state == "done")).all()
+        StockMove.to_location_id == transit.id, of_order, StockMove.state == "done")).all()
     if not moves:
         raise Conflict(N_("Nothing of %(name)s is in transit"), field="order", name=order.name)
-    if session.scalar(select(StockMove.id).where(StockMove.reason == f"arrived {order.name}",
-                                                 StockMove.state == "done").limit(1)):
+    if session.scalar(select(StockMove.id).where(StockMove.from_location_id == transit.id,
+                                                 of_order, StockMove.state == "done").limit(1)):
         raise Conflict(N_("%(name)s has already arrived at its overseas warehouse"),
                        field="order", name=order.name)
     document = new_document(session, "arrival", f"{destination.code}/IN",
                             warehouse_id=destination.id, origin=order.name)
     post_moves(session, [MoveLine(m.product_id, m.quantity, transit.id, target.id, m.owner_id,
                                   "export", m.lot_id, None, None, "released",
-                                  f"arrived {order.name}") for m in moves], document)
+                                  f"arrived {order.name}", order_line_id=m.order_line_id,
+                                  origin_move_id=m.id) for m in moves], document)
     document.transition("done")
     document.done_at = utcnow()

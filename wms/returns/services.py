@@ -514,14 +514,15 @@ def _shipped_lots(session: Session, order: SalesOrder, product_id: int) -> list[
     customer = virtual_location(session, "customer")
     shipped = session.execute(select(StockMove.lot_id, func.sum(StockMove.quantity)).where(
         StockMove.state == "done", StockMove.to_location_id == customer.id,
-        StockMove.product_id == product_id, StockMove.reason == f"ship {order.name}")
+        StockMove.product_id == product_id,
+        StockMove.order_line_id.in_(select(OrderLine.id).where(OrderLine.order_id == order.id)))
         .group_by(StockMove.lot_id).order_by(StockMove.lot_id)).all()
-    names = select(ReturnRequest.name).where(ReturnRequest.order_id == order.id)
     back = dict(session.execute(select(StockMove.lot_id, func.sum(StockMove.quantity)).where(
         StockMove.state == "done", StockMove.from_location_id == customer.id,
         StockMove.product_id == product_id,
-        or_(*[StockMove.reason.like(f"RMA {n}#%") for n in session.scalars(names)] or
-            [StockMove.id < 0])).group_by(StockMove.lot_id)).all())
+        StockMove.return_line_id.in_(select(ReturnLine.id).join(
+            ReturnRequest, ReturnRequest.id == ReturnLine.request_id).where(
+            ReturnRequest.order_id == order.id))).group_by(StockMove.lot_id)).all())
     return [[lot, Decimal(qty) - Decimal(back.get(lot, 0))] for lot, qty in shipped
             if Decimal(qty) - Decimal(back.get(lot, 0)) > 0]
 
@@ -546,7 +547,8 @@ def _receive(session: Session, parcels: list[ReturnParcel], document, now=None) 
                 take = min(left, lot_qty[1])
                 lines.append(MoveLine(line.product_id, take, customer.id, dock.id,
                                       request.owner_id, "released", lot_qty[0], None, None,
-                                      status, _tag(request, line.gnum)))
+                                      status, _tag(request, line.gnum),
+                                      return_line_id=line.id))
                 left -= take
             if left > 0:
                 raise Conflict(N_("Item %(gnum)s of %(order)s: %(qty)s more come back than were "
@@ -837,7 +839,7 @@ def _dock_parts(session: Session, request: ReturnRequest, line: ReturnLine) -> l
     rows = session.execute(select(StockMove.lot_id, StockMove.to_customs_status,
                                   func.sum(StockMove.quantity)).where(
         StockMove.state == "done", StockMove.to_location_id == dock.id,
-        StockMove.reason == _tag(request, line.gnum))
+        StockMove.return_line_id == line.id)
         .group_by(StockMove.lot_id, StockMove.to_customs_status)).all()
     return [(dock, lot, status, Decimal(qty)) for lot, status, qty in rows]
 
@@ -853,7 +855,8 @@ def _move_out(session: Session, request: ReturnRequest, line: ReturnLine, target
                             origin=request.name)
     note = _tag(request, line.gnum) + (f" {reason}" if reason else "")
     post_moves(session, [MoveLine(line.product_id, qty, dock.id, target.id, request.owner_id,
-                                  status, lot, None, None, to_status or status, note[:200])
+                                  status, lot, None, None, to_status or status, note[:200],
+                                  return_line_id=line.id)
                          for dock, lot, status, qty in parts], document)
     document.transition("done")
     document.done_at = utcnow()
