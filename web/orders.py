@@ -34,7 +34,8 @@ from wms.customs.outbox import get_message, messages_query
 from wms.customs.rules import RetailLimits
 from wms.inventory.models import StockMove, Warehouse
 from wms.outbound import services as outbound
-from wms.outbound.declare import apply_receipts, declare_order
+from wms.customs.inbox import apply_receipt_file
+from wms.outbound.declare import declare_order
 from wms.outbound.models import (ORDER_STATES, InventoryList, Parcel, SalesOrder, ShortPick,
                                  Wave, WaveOrder)
 from wms.outbound.summary import list_numbers
@@ -462,7 +463,7 @@ def upload_receipts():
         content = upload.read() if upload else b""
         if not content.strip():
             raise ValidationError(N_("Choose the receipt XML file"), field="xml")
-        touched = apply_receipts(db(), content)
+        touched = apply_receipt_file(db(), content)
         db().flush()
     except DomainError as exc:
         db().rollback()

@@ -418,7 +418,8 @@ def _load_orders(session: Session, progress: Progress) -> int:
     from wms.customs.simulator import receipt_for
     from wms.logistics.identifiers import make_s10
     from wms.outbound import services as outbound
-    from wms.outbound.declare import apply_receipts, declare_order
+    from wms.customs.inbox import apply_receipt_file
+    from wms.outbound.declare import declare_order
     from wms.outbound.models import SalesOrder
     created = 0
     warehouse = session.scalar(select(Warehouse).where(Warehouse.code == "LZB"))
@@ -438,14 +439,14 @@ def _load_orders(session: Session, progress: Progress) -> int:
             for message in session.scalars(select(CustomsMessage).where(
                     CustomsMessage.business_key == order.order_no,
                     CustomsMessage.id != listing.message_id)):
-                apply_receipts(session, receipt_for(message, "120", "入库成功"))
+                apply_receipt_file(session, receipt_for(message, "120", "入库成功"))
             if step < 2:
                 continue
             answer = {"held": ("500", "查验 inspection"), "rejected": (
                 "100", "订购人身份信息不符 buyer identity does not match")}.get(
                 stage, ("800", "放行 released"))
-            apply_receipts(session, receipt_for(session.get(CustomsMessage, listing.message_id),
-                                                *answer))
+            apply_receipt_file(session, receipt_for(session.get(CustomsMessage, listing.message_id),
+                                                    *answer))
             if step < 5:
                 continue
             wave = outbound.create_wave(session, warehouse, [order])

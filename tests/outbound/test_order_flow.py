@@ -12,7 +12,8 @@ from wms.core.errors import Conflict, NotFound, ValidationError
 from wms.customs.models import CustomsMessage
 from wms.inventory.ledger import check_ledger
 from wms.inventory.models import Quant, Warehouse
-from wms.outbound.declare import apply_receipts, declare_order
+from wms.customs.inbox import apply_receipt_file
+from wms.outbound.declare import declare_order
 from wms.outbound.models import AccountBookEntry, SalesOrder
 from wms.outbound.services import (LimitExceeded, buyer_year_total, confirm_pick,
                                    create_wave, pack_order, receive_order, receive_orders,
@@ -62,9 +63,9 @@ def test_full_outbound_flow(demo):
     root = etree.fromstring(message.xml.encode())
     assert root.tag == f"{{{CEB}}}CEB621Message"
     assert root.findtext(f".//{{{CEB}}}emsNo") == "T9602W000018"
-    apply_receipts(db, receipt_622(message.guid, "120", "入库"))
+    apply_receipt_file(db, receipt_622(message.guid, "120", "入库"))
     assert order.state == "declared" and message.state == "accepted"
-    apply_receipts(db, receipt_622(message.guid, "800", "放行"))
+    apply_receipt_file(db, receipt_622(message.guid, "800", "放行"))
     assert order.state == "released" and listing.state == "released"
     warehouse = db.scalar(select(Warehouse).where(Warehouse.code == "LZB"))
     wave = create_wave(db, warehouse, [order])
@@ -96,7 +97,7 @@ def test_inspection_and_rejection(demo):
     for order, status in ((held, "500"), (rejected, "100")):
         listing = declare_order(db, order)
         guid = db.get(CustomsMessage, listing.message_id).guid
-        apply_receipts(db, receipt_622(guid, status, "单证不符 papers differ"))
+        apply_receipt_file(db, receipt_622(guid, status, "单证不符 papers differ"))
     assert held.state == "held" and held.hold_reason == "单证不符 papers differ"
     assert rejected.state == "rejected"
     spent = buyer_year_total(db, BUYER_ID, 2026)
@@ -169,7 +170,7 @@ def test_batch_is_all_or_nothing_and_unknown_receipt_guid(demo):
     db.rollback()
     assert count_orders(db) == before
     with pytest.raises(NotFound):
-        apply_receipts(db, receipt_622("00000000-0000-0000-0000-000000000000", "800"))
+        apply_receipt_file(db, receipt_622("00000000-0000-0000-0000-000000000000", "800"))
 
 
 def test_comprehensive_tax_with_consumption_tax():
@@ -183,7 +184,7 @@ def test_short_pick_goes_back_to_the_queue_and_the_next_wave_takes_the_rest(demo
     db = demo
     order = receive_order(db, make_order("SLX-SHORT-1", qty=3)).order
     listing = declare_order(db, order)
-    apply_receipts(db, receipt_622(db.get(CustomsMessage, listing.message_id).guid, "800"))
+    apply_receipt_file(db, receipt_622(db.get(CustomsMessage, listing.message_id).guid, "800"))
     warehouse = db.scalar(select(Warehouse).where(Warehouse.code == "LZB"))
     wave = create_wave(db, warehouse, [order])
     moves = wave_moves(db, wave)

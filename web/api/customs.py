@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from wms.core.errors import N_, ValidationError
 from wms.customs.models import MESSAGE_STATES, CustomsMessage
 from wms.customs.outbox import get_message, messages_query
-from wms.outbound.declare import apply_receipts
+from wms.customs.inbox import apply_receipt_file
 from wms.outbound.summary import build_summary
 
 from .. import orders as pages
@@ -130,7 +130,7 @@ def customs_receipts():
         raise ValidationError(N_("Send the receipt XML as the request body"), field="xml")
 
     def use_case(session: Session):
-        touched = apply_receipts(session, content)
+        touched = apply_receipt_file(session, content)
         session.flush()
         seen, unique = set(), []
         for m in touched:

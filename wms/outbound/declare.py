@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session
 
 from wms.core.db import utcnow
 from wms.core.errors import N_, Conflict, NotFound
-from wms.customs import ceb
+from wms.customs import ceb, inbox
 from wms.customs.models import CustomsMessage
-from wms.customs.outbox import queue_message, record_receipt
+from wms.customs.outbox import queue_message
 from wms.partners.models import Enterprise
 
 from .models import InventoryList, SalesOrder
@@ -189,29 +189,12 @@ def declare_order(session: Session, order: SalesOrder, *,
     return listing
 
 
-def apply_receipts(session: Session, xml: bytes) -> list[CustomsMessage]:
-    """Import a receipt file: each receipt updates its message; a list's 800 releases the
-    order, 500 holds it for inspection, 100 rejects it with customs' reason. A receipt for
-    a guid we never sent is refused and nothing is changed."""
-    receipts = ceb.parse_receipts(xml)
-    touched = []
-    for receipt in receipts:
-        message = session.scalar(select(CustomsMessage).where(
-            CustomsMessage.guid == (receipt.guid or "").upper()))
-        if message is None:
-            raise NotFound(N_("No message with guid %(guid)s was sent"), field="guid",
-                           guid=receipt.guid)
-        record_receipt(session, message, receipt.return_status, receipt.return_info,
-                       xml.decode("utf-8"), receipt.return_time)
-        touched.append(message)
-        if message.message_type in LIST_TYPES and not receipt.format_error:
-            _drive_list(session, message, receipt.return_status, receipt.return_info,
-                        receipt.invt_no, receipt.pre_no)
-    if any(m.message_type == "CEB625" for m in touched):
-        # A return declaration's answer decides the return (imported here or anywhere).
-        from wms.returns.services import catch_up
-        catch_up(session)
-    return touched
+@inbox.handles(*LIST_TYPES)
+def _list_receipt(session: Session, message: CustomsMessage, receipt) -> None:
+    """A list's 800 releases the order, 500 holds it for inspection, 100 rejects it with
+    customs' reason."""
+    _drive_list(session, message, receipt.return_status, receipt.return_info,
+                receipt.invt_no, receipt.pre_no)
 
 
 def _drive_list(session: Session, message: CustomsMessage, status: str, info: str | None,

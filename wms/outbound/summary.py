@@ -73,7 +73,7 @@ def summarised_invt_nos(session: Session, owner_id: int | None = None) -> set[st
 
 def list_numbers(session: Session, listing: InventoryList) -> tuple[str | None, str | None]:
     """The list's customs pre-entry and list numbers (preNo, invtNo): stored on the list,
-    else read from the last receipt customs sent for its message (``apply_receipts`` keeps
+    else read from the last receipt customs sent for its message (the customs inbox keeps
     the receipt but does not copy the numbers onto the list)."""
     if listing.invt_no:
         return listing.pre_no, listing.invt_no

@@ -56,7 +56,8 @@ def ship_order(session: Session, order_no: str, buyer: tuple[str, str], sku: str
     from wms.customs.outbox import FileGateway, send_pending
     from wms.logistics.identifiers import make_s10
     from wms.outbound import services as outbound
-    from wms.outbound.declare import apply_receipts, declare_order
+    from wms.customs.inbox import apply_receipt_file
+    from wms.outbound.declare import declare_order
     order = outbound.receive_order(session, demo_order(order_no, "1210", buyer[0], buyer[1],
                                                        sku, qty, price)).order
     listing = declare_order(session, order)
@@ -64,7 +65,7 @@ def ship_order(session: Session, order_no: str, buyer: tuple[str, str], sku: str
     for message in session.scalars(select(CustomsMessage).where(
             CustomsMessage.business_key == order.order_no)):
         status = "800" if message.id == listing.message_id else "120"
-        apply_receipts(session, receipt_for(message, status, "放行" if status == "800" else
+        apply_receipt_file(session, receipt_for(message, status, "放行" if status == "800" else
                                             "入库成功"))
     warehouse = order.warehouse
     wave = outbound.create_wave(session, warehouse, [order])

@@ -26,7 +26,7 @@ from wms.core.context import current_actor
 from wms.core.db import utcnow
 from wms.core.errors import N_, Conflict, Forbidden, NotFound, ValidationError
 from wms.core.scoping import scope_to_owner, visible_owner
-from wms.customs import ceb
+from wms.customs import ceb, inbox
 from wms.customs.models import CustomsMessage, CustomsReceipt
 from wms.customs.outbox import queue_message
 from wms.customs.rules import CENT, RetailLimits, line_tax
@@ -617,7 +617,7 @@ def _agent(session: Session) -> Enterprise:
 
 def list_number(session: Session, listing: InventoryList) -> str | None:
     """Customs' list number (invtNo): from the list, else from the CEB622 that released it
-    (``declare.apply_receipts`` does not copy it onto the list)."""
+    (the customs inbox does not copy it onto the list)."""
     if listing.invt_no:
         return listing.invt_no
     if listing.message_id is None:
@@ -760,10 +760,14 @@ def declare_return(session: Session, request: ReturnRequest, *,
 
 
 def apply_return_receipts(session: Session, xml: bytes) -> list[CustomsMessage]:
-    """Import a receipt file (any kind, through ``declare.apply_receipts``); CEB626 answers
-    decide their return declarations: 800 approves, 100 rejects."""
-    from wms.outbound.declare import apply_receipts
-    return apply_receipts(session, xml)
+    """Import a receipt file (any kind, through the customs inbox); CEB626 answers decide
+    their return declarations: 800 approves, 100 rejects."""
+    return inbox.apply_receipt_file(session, xml)
+
+
+@inbox.handles("CEB625")
+def _return_receipt(session: Session, message: CustomsMessage, receipt) -> None:
+    catch_up(session)
 
 
 def catch_up(session: Session) -> int:
