@@ -1,311 +1,30 @@
-/* Handheld pages: the scan field, colour and sound, and the offline queue.
+/* Handheld pages: scan anything, putaway and transfer, cycle count, tally.
  *
- * Plain JavaScript, no framework, nothing inline (the Content-Security-Policy forbids it):
- * configuration comes from data- attributes on #hh. Keyboard-wedge scanners type the code
- * and press Enter, so every page has one scan field that focus always returns to, except
- * while the operator is typing in a quantity or lot field on purpose.
- *
- * Writes carry an idempotency key made here, one per scan or action. When the network is
- * down they wait in localStorage (per user) and are sent in order, one at a time, each with
- * its original key, when it is back: the server counts each once however often it arrives.
+ * Only the flows live here. The scan field and its focus, colour, sound, idempotency keys
+ * and the offline queue are the scanner component's (scanner.js); configuration comes from
+ * data- attributes on #hh, nothing inline (the Content-Security-Policy forbids it). A write
+ * made without network waits in the user's one queue and is sent, with its original key,
+ * by whichever scanner page is open when the network is back.
  */
 (function () {
   "use strict";
 
-  var S = window.WmsScanner;
-  var parse = S.parse, load = S.load, save = S.save, uuid = S.uuid, csrf = S.csrf,
-    beep = S.beep;
+  var S = window.WmsScanner, scanner = S.scanner;
+  var parse = S.parse, load = S.load, save = S.save, csrf = S.csrf;
 
   var root = document.getElementById("hh");
-  if (!root) { return; }
+  if (!root || !scanner) { return; }
   var flow = root.getAttribute("data-flow") || "";
   var user = root.getAttribute("data-user") || "anonymous";
   var urls = parse(root.getAttribute("data-urls"), {});
   var T = parse(root.getAttribute("data-i18n"), {});
-  var QKEY = "wms.hh.queue." + user;
-  var EKEY = "wms.hh.errors." + user;
   var CKEY = "wms.hh.count." + user;
-  var WRITE_TIMEOUT = 10000;
   var READ_TIMEOUT = 6000;
+  var show = scanner.show, prompt = scanner.prompt, send = scanner.send, post = scanner.post,
+    getJSON = scanner.getJSON, errorText = scanner.errorText, later = scanner.later,
+    refocus = scanner.refocus;
 
   function $(id) { return document.getElementById(id); }
-  var scan = $("hh-scan");
-  var form = $("hh-scan-form");
-  var promptEl = $("hh-prompt");
-  var msg = $("hh-msg");
-
-  /* ------------------------------------------------------------------ sound and colour */
-
-  var flashTimer = null;
-  function flash(kind) {
-    var body = document.body;
-    body.classList.remove("hh-flash-ok", "hh-flash-err", "hh-flash-queued");
-    void body.offsetWidth;  // restart the animation
-    body.classList.add("hh-flash-" + kind);
-    clearTimeout(flashTimer);
-    flashTimer = setTimeout(function () {
-      body.classList.remove("hh-flash-ok", "hh-flash-err", "hh-flash-queued");
-    }, 900);
-  }
-
-  /* kind: ok, err, queued (saved offline), info (no sound) */
-  function show(kind, text) {
-    if (msg) {
-      msg.hidden = !text;
-      msg.textContent = text || "";
-      msg.className = "hh-msg hh-msg-" + kind;
-    }
-    if (kind === "info") { return; }
-    flash(kind);
-    beep(kind !== "err");
-    if (kind === "err" && navigator.vibrate) { navigator.vibrate([120, 60, 120]); }
-  }
-
-  /* ------------------------------------------------------------------ focus */
-
-  var NOT_TYPED = ["hidden", "checkbox", "radio", "file", "button", "submit"];
-  function editing(el) {
-    return !!el && el !== scan && el.matches && el.matches("input, select, textarea") &&
-      NOT_TYPED.indexOf(el.type) < 0;
-  }
-  function refocus() {
-    if (!scan) { return; }
-    if (editing(document.activeElement)) { return; }
-    if (document.activeElement !== scan) { scan.focus({ preventScroll: true }); }
-  }
-  function later(fn) { setTimeout(fn, 0); }
-
-  if (scan) {
-    scan.addEventListener("blur", function () { later(refocus); });
-    document.addEventListener("click", function (e) {
-      if (!e.target.closest("input, select, textarea, a, label") || !editing(e.target)) {
-        later(refocus);
-      }
-    });
-    Array.prototype.forEach.call(document.querySelectorAll(".hh-edit"), function (el) {
-      el.addEventListener("keydown", function (e) {
-        if (e.key === "Enter") { e.preventDefault(); el.blur(); scan.focus(); }
-      });
-      el.addEventListener("blur", function () { later(refocus); });
-    });
-    window.addEventListener("focus", function () { later(refocus); });
-    window.addEventListener("pageshow", function () { later(refocus); });
-    document.addEventListener("visibilitychange", function () {
-      if (!document.hidden) { later(refocus); }
-    });
-    var kbd = $("hh-keyboard");
-    if (kbd) {
-      kbd.addEventListener("click", function () {
-        var typing = scan.getAttribute("inputmode") !== "none";
-        scan.setAttribute("inputmode", typing ? "none" : "text");
-        kbd.setAttribute("aria-pressed", typing ? "false" : "true");
-        scan.blur();
-        later(function () { scan.focus(); });
-      });
-    }
-  }
-
-  /* ------------------------------------------------------------------ HTTP */
-
-
-  /* Resolves {status, data} for a JSON answer, {status, session: true} when the login page
-   * came back instead; rejects on a network failure or a timeout. */
-  function post(url, body, timeout) {
-    var ctl = window.AbortController ? new AbortController() : null;
-    var timer = ctl ? setTimeout(function () { ctl.abort(); }, timeout || WRITE_TIMEOUT) : null;
-    return fetch(url, {
-      method: "POST",
-      credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "Accept": "application/json",
-                 "X-CSRFToken": csrf() },
-      body: JSON.stringify(body),
-      signal: ctl ? ctl.signal : undefined
-    }).then(function (r) {
-      clearTimeout(timer);
-      var type = r.headers.get("Content-Type") || "";
-      if (type.indexOf("application/json") < 0) {
-        return { status: r.status, session: r.redirected || r.status < 400 };
-      }
-      return r.json().then(function (data) { return { status: r.status, data: data }; });
-    }, function (err) {
-      clearTimeout(timer);
-      throw err;
-    });
-  }
-
-  /* A JSON read; resolves {status, data}, or {status, session: true} as post() does. */
-  function getJSON(url, timeout) {
-    var ctl = window.AbortController ? new AbortController() : null;
-    var timer = ctl ? setTimeout(function () { ctl.abort(); }, timeout || READ_TIMEOUT) : null;
-    return fetch(url, {
-      credentials: "same-origin", headers: { "Accept": "application/json" },
-      signal: ctl ? ctl.signal : undefined
-    }).then(function (r) {
-      clearTimeout(timer);
-      var type = r.headers.get("Content-Type") || "";
-      if (type.indexOf("application/json") < 0) {
-        return { status: r.status, session: r.redirected || r.status < 400 };
-      }
-      return r.json().then(function (data) { return { status: r.status, data: data }; });
-    }, function (err) { clearTimeout(timer); throw err; });
-  }
-
-  function errorText(data) {
-    return data && data.error && data.error.message ? data.error.message : T.server;
-  }
-
-  /* ------------------------------------------------------------------ offline queue */
-
-  function queue() { return load(QKEY, []); }
-  function enqueue(item) { var q = queue(); q.push(item); save(QKEY, q); renderQueue(); }
-  function dequeue(key) {
-    save(QKEY, queue().filter(function (it) { return it.key !== key; }));
-    renderQueue();
-  }
-  function addError(item, text) {
-    var errs = load(EKEY, []);
-    errs.push({ label: item.label, message: text, at: Date.now() });
-    save(EKEY, errs.slice(-50));
-    renderErrors();
-  }
-
-  function renderQueue() {
-    var box = $("hh-queue");
-    if (!box) { return; }
-    var n = queue().length;
-    box.setAttribute("data-count", String(n));
-    box.classList.toggle("hh-has-queue", n > 0);
-    $("hh-queue-n").textContent = String(n);
-    var net = $("hh-net");
-    if (net) {
-      net.textContent = navigator.onLine ? T.online : T.offline;
-      net.classList.toggle("hh-offline", !navigator.onLine);
-    }
-  }
-
-  function renderErrors() {
-    var box = $("hh-errors");
-    if (!box) { return; }
-    var errs = load(EKEY, []);
-    var list = $("hh-errors-list");
-    list.textContent = "";
-    errs.forEach(function (e) {
-      var li = document.createElement("li");
-      var what = document.createElement("b");
-      what.textContent = e.label || "";
-      li.appendChild(what);
-      li.appendChild(document.createTextNode(" " + e.message));
-      list.appendChild(li);
-    });
-    box.hidden = errs.length === 0;
-  }
-
-  var flushing = false;
-  var afterSend = null;  /* a flow's hook: a queued write was answered */
-  /* Send what waits, oldest first, one at a time; stop at the first network failure. */
-  function flush() {
-    renderQueue();
-    if (flushing || !navigator.onLine) { return; }
-    var q = queue();
-    if (!q.length) { return; }
-    flushing = true;
-    var item = q[0];
-    post(item.url, item.body, WRITE_TIMEOUT).then(function (res) {
-      flushing = false;
-      if (res.session) { show("err", T.session); return; }
-      if (!res.data || res.status >= 500) { show("err", T.server); return; }
-      dequeue(item.key);
-      if (afterSend) { afterSend(item, res); }
-      if (res.status < 300) {
-        done(T.sent + " " + (res.data.message || item.label));
-        if (!queue().length) { show("ok", T.sent + " " + (res.data.message || item.label)); }
-      } else {
-        addError(item, errorText(res.data));
-        show("err", item.label + ": " + errorText(res.data));
-      }
-      flush();
-    }, function () {
-      flushing = false;
-      renderQueue();
-    });
-  }
-
-  /* A write: sent now, or queued when offline or while older writes still wait.
-   * then(outcome) is called with "ok", "queued" or "err" and the answer. */
-  function send(url, body, label, then) {
-    body.idempotency_key = uuid();
-    var item = { key: body.idempotency_key, url: url, body: body, label: label, at: Date.now() };
-    function queued() {
-      enqueue(item);
-      show("queued", T.queued);
-      then("queued", null);
-      flush();
-    }
-    if (!navigator.onLine || queue().length) { queued(); return Promise.resolve(); }
-    return post(url, body, WRITE_TIMEOUT).then(function (res) {
-      if (res.session) { enqueue(item); show("err", T.session); then("queued", null); return; }
-      if (!res.data || res.status >= 500) { queued(); return; }
-      if (res.status < 300) {
-        show("ok", res.data.message || label);
-        done(res.data.message || label);
-        then("ok", res.data);
-      } else {
-        show("err", errorText(res.data));
-        then("err", res.data);
-      }
-    }, queued);
-  }
-
-  /* A lookup; resolves null when offline or on any failure (lookups are a convenience). */
-  function explain(code) {
-    if (!navigator.onLine || !urls.explain) { return Promise.resolve(null); }
-    return post(urls.explain, { code: code }, READ_TIMEOUT).then(function (res) {
-      if (res.session) { show("err", T.session); return null; }
-      return res.data && res.status < 300 ? res.data : null;
-    }, function () { return null; });
-  }
-
-  function done(text) {
-    var list = $("hh-done");
-    if (!list) { return; }
-    var li = document.createElement("li");
-    li.textContent = text;
-    list.insertBefore(li, list.firstChild);
-    while (list.children.length > 20) { list.removeChild(list.lastChild); }
-  }
-
-  window.addEventListener("online", flush);
-  window.addEventListener("offline", renderQueue);
-  window.addEventListener("storage", function (e) {
-    if (e.key === QKEY) { renderQueue(); }
-    if (e.key === EKEY) { renderErrors(); }
-  });
-  setInterval(function () { if (queue().length) { flush(); } }, 15000);
-  var sendNow = $("hh-send-now");
-  if (sendNow) { sendNow.addEventListener("click", flush); }
-  var clearErrors = $("hh-errors-clear");
-  if (clearErrors) {
-    clearErrors.addEventListener("click", function () { save(EKEY, []); renderErrors(); });
-  }
-
-  /* ------------------------------------------------------------------ scans, in order */
-
-  var chain = Promise.resolve();
-  var handler = null;
-  if (form && scan) {
-    form.addEventListener("submit", function (e) {
-      if (!handler) { return; }  // no flow here: the form goes to the scan page
-      e.preventDefault();
-      var code = scan.value.replace(/^[\s]+|[\s]+$/g, "");
-      scan.value = "";
-      refocus();
-      if (!code) { return; }
-      chain = chain.then(function () { return handler(code); })
-        .catch(function () { show("err", T.server); });
-    });
-  }
-
-  function prompt(text) { if (promptEl) { promptEl.textContent = text; } }
   function setText(id, text) { var el = $(id); if (el) { el.textContent = text; } }
   function firstMatch(info, type) {
     var m = (info && info.matches) || [];
@@ -313,21 +32,30 @@
     return null;
   }
 
+  /* A lookup; resolves null when offline or on any failure (lookups are a convenience). */
+  function explain(code) {
+    if (!navigator.onLine || !urls.explain) { return Promise.resolve(null); }
+    return post(urls.explain, { code: code }, READ_TIMEOUT).then(function (res) {
+      if (res.session) { show("err", scanner.T.session); return null; }
+      return res.data && res.status < 300 ? res.data : null;
+    }, function () { return null; });
+  }
+
   /* ---- scan anything */
   function scanFlow() {
     var result = $("hh-result");
-    handler = function (code) {
+    scanner.onScan(function (code) {
       if (!navigator.onLine) { show("err", T.not_looked_up); return null; }
       result.textContent = T.looking;
       return explain(code).then(function (info) {
-        if (!info) { result.textContent = ""; show("err", T.server); return; }
+        if (!info) { result.textContent = ""; show("err", scanner.T.server); return; }
         result.innerHTML = info.html;  // rendered (and escaped) by the server's template
         show(info.ok ? "ok" : "err", info.verdict);
         if (window.history && window.history.replaceState) {
           window.history.replaceState(null, "", "?code=" + encodeURIComponent(code));
         }
       });
-    };
+    });
   }
 
   /* ---- putaway and internal transfer */
@@ -423,14 +151,14 @@
             lot.value = pick.c.lot || "";
             st.owner = pick.c.owner;
             st.status = pick.c.customs_status;
-            chain = chain.then(function () { return submit(st.lastDestination); });
+            scanner.serial(function () { return submit(st.lastDestination); });
           });
         } else if (field === "item") { clearItem(); }
         else if (field === "source") { st.source = null; st.sourceLabel = null; }
         render();
       });
     }
-    handler = function (code) {
+    scanner.onScan(function (code) {
       var s = step();
       if (s === "source") {
         st.source = code;
@@ -488,7 +216,7 @@
         });
       }
       return submit(code);
-    };
+    });
     $("hh-reset").addEventListener("click", function () { reset(); render(); show("info", ""); });
     reset();
     render();
@@ -554,7 +282,7 @@
       resultBox.appendChild(table);
       resultBox.hidden = false;
     }
-    handler = function (code) {
+    scanner.onScan(function (code) {
       resultBox.hidden = true;
       if (!st.location) {
         st.location = code; st.label = null; persist(); render();
@@ -586,7 +314,7 @@
         persist(); render();
         show("ok", "");
       });
-    };
+    });
     $("hh-undo").addEventListener("click", function () {
       st.lines.pop(); persist(); render(); show("info", "");
     });
@@ -602,7 +330,7 @@
         return out;
       }) };
       var label = T.counted + " " + (st.label || st.location);
-      chain = chain.then(function () {
+      scanner.serial(function () {
         return send(urls.count, body, label, function (outcome, data) {
           if (outcome === "ok") { clear(); showResult(data); }
           else if (outcome === "queued") { clear(); }
@@ -675,7 +403,7 @@
         show("ok", res.data.message);
       }, function () {
         removePhoto();
-        show("err", navigator.onLine ? T.server : T.photo_offline);
+        show("err", navigator.onLine ? scanner.T.server : T.photo_offline);
       });
     });
     $("hh-photo-remove").addEventListener("click", function () { removePhoto(); later(refocus); });
@@ -821,7 +549,7 @@
       return getJSON(urls.tally_progress + "?receipt=" + encodeURIComponent(name))
         .then(function (res) {
           if (st.receipt !== name) { return null; }
-          if (res.session) { show("err", T.session); return null; }
+          if (res.session) { show("err", scanner.T.session); return null; }
           if (res.data && res.status < 300) {
             st.info = res.data;
             setText("hh-updated", T.updated + " " + new Date().toLocaleTimeString());
@@ -855,7 +583,9 @@
       if (!document.hidden && st.receipt) { refresh(); }
     });
     window.addEventListener("online", function () { if (st.receipt) { refresh(); } });
-    afterSend = function () { if (st.receipt) { refresh(); } };
+    scanner.onReplay(function (item) {
+      if (st.receipt && (item.url === urls.tally || item.url === urls.tally_close)) { refresh(); }
+    });
 
     /* ------------------------------------------------ writes */
     function fieldFor(name) {
@@ -901,7 +631,7 @@
                 lot.value = c.lot;
                 choices.hidden = true;
                 later(refocus);
-                chain = chain.then(function () {
+                scanner.serial(function () {
                   return st.pending ? sendItem(st.pending) : null;
                 });
               });
@@ -918,7 +648,7 @@
     function resend() {
       if (!st.pending) { return; }
       var code = st.pending;
-      chain = chain.then(function () { return sendItem(code); });
+      scanner.serial(function () { return sendItem(code); });
     }
     [qty, lot, expiry, reason].forEach(function (f) {
       f.addEventListener("keydown", function (e) {
@@ -943,7 +673,7 @@
     $("hh-close").addEventListener("click", function () {
       var name = st.receipt;
       if (!name || !window.confirm(T.confirm_close)) { later(refocus); return; }
-      chain = chain.then(function () {
+      scanner.serial(function () {
         return send(urls.tally_close, { receipt: name }, name, function (outcome, data) {
           if (outcome === "ok") { refresh(); }
           else if (outcome === "err") { refresh(); }
@@ -951,14 +681,14 @@
       });
     });
 
-    handler = function (code) {
+    scanner.onScan(function (code) {
       if (!st.receipt || (RECEIPT.test(code) && code.toUpperCase() !== st.receipt.toUpperCase())) {
         return chooseReceipt(code.toUpperCase(), false);
       }
       if (RECEIPT.test(code)) { return refresh(); }
       var wait = st.photoWait;
       return (wait || Promise.resolve()).then(function () { return sendItem(code); });
-    };
+    });
 
     var start = box.getAttribute("data-receipt") || load(TKEY, null);
     render();
@@ -969,9 +699,4 @@
   else if (flow === "putaway" || flow === "transfer") { moveFlow(); }
   else if (flow === "count") { countFlow(); }
   else if (flow === "tally") { tallyFlow(); }
-
-  renderQueue();
-  renderErrors();
-  flush();
-  later(refocus);
 }());
