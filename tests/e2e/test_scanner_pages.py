@@ -386,3 +386,32 @@ def test_a_misread_is_explained_in_the_readers_language(browser, server, shots, 
     shots(page, f"scan-misread-{locale}")
     assert not problems, problems
     context.close()
+
+
+def test_queues_left_by_the_old_pages_are_sent_too(browser, server):
+    """Scans a device queued before the upgrade (per login, one queue per page family)."""
+    url, sessions, _names = server
+    with sessions() as session:
+        stock = stock_at(session, "LZB-A-02-02", "MEIJI-STEP-800")
+        before = events(session, None)
+    context, page, problems = open_as(browser, url)
+    page.evaluate("""() => {
+        localStorage.setItem('wms.hh.queue.supervisor', JSON.stringify([{
+            key: 'old-hh-0001', url: '/m/api/transfer', label: 'old transfer', at: 1,
+            body: {item: 'MEIJI-STEP-800', source: 'LZB-A-01-02', destination: 'LZB-A-02-02',
+                   idempotency_key: 'old-hh-0001'}}]));
+        localStorage.setItem('wms.dl.queue.supervisor', JSON.stringify([{
+            label: 'old unload', body: {mode: 'unload', unit: '069061230009000031',
+                                        node: 'WUWEI', idempotency_key: 'old-dl-0001'}}]));
+    }""")
+    page.goto(f"{url}/m/scan")
+    page.wait_for_selector("#hh-queue[data-count='0']", timeout=20000)
+    expect(page.locator("#hh-msg")).to_have_class("hh-msg hh-msg-ok")
+    assert page.is_hidden("#hh-errors")
+    assert page.evaluate("[localStorage.getItem('wms.hh.queue.supervisor'), "
+                         "localStorage.getItem('wms.dl.queue.supervisor')]") == [None, None]
+    with sessions() as session:
+        assert stock_at(session, "LZB-A-02-02", "MEIJI-STEP-800") == stock + 1
+        assert events(session, None) == before + 1
+    assert not problems, problems
+    context.close()
