@@ -111,7 +111,7 @@ def test_offline_scans_wait_and_are_sent_once_when_back(browser, live_server, sh
 
     context.set_offline(False)
     page.wait_for_selector("#hh-queue[data-count='0']", timeout=20000)
-    assert page.is_hidden("#hh-errors")
+    assert page.is_hidden("#hh-errors"), page.inner_text("#hh-errors")
     assert "MEIJI-STEP-800" in page.inner_text("#hh-done")
     source_after = on_hand(page, "LZB-A-01-02").get("MEIJI-STEP-800", Decimal(0))
     target_after = on_hand(page, "LZB-A-02-02").get("MEIJI-STEP-800", Decimal(0))
