@@ -217,9 +217,7 @@
       renderRejected();
     }
     function renderRejected() {
-      var card = $("hh-errors"), list = $("hh-errors-list");
-      if (!card || !list) { return; }
-      var items = load(RKEY, []);
+      var card = $("hh-errors"), list = $("hh-errors-list"), items = load(RKEY, []);
       list.textContent = "";
       items.forEach(function (e) {
         var li = document.createElement("li"), what = document.createElement("b");
@@ -354,8 +352,8 @@
     });
     setInterval(function () { if (queue().length) { flush(); } }, 15000);
     $("hh-send-now").addEventListener("click", flush);
-    document.addEventListener("click", function (e) {
-      if (e.target && e.target.id === "hh-errors-clear") { save(RKEY, []); renderRejected(); }
+    $("hh-errors-clear").addEventListener("click", function () {
+      save(RKEY, []); renderRejected();
     });
 
     adoptOldQueues();
