@@ -398,7 +398,8 @@ def test_queues_left_by_the_old_pages_are_sent_too(browser, server):
     page.evaluate("""() => {
         localStorage.setItem('wms.hh.queue.supervisor', JSON.stringify([{
             key: 'old-hh-0001', url: '/m/api/transfer', label: 'old transfer', at: 1,
-            body: {item: 'MEIJI-STEP-800', source: 'LZB-A-01-02', destination: 'LZB-A-02-02',
+            body: {item: 'MEIJI-STEP-800', lot: 'MJ260401', source: 'LZB-A-01-02',
+                   destination: 'LZB-A-02-02',
                    idempotency_key: 'old-hh-0001'}}]));
         localStorage.setItem('wms.dl.queue.supervisor', JSON.stringify([{
             label: 'old unload', body: {mode: 'unload', unit: '069061230009000031',
