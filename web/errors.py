@@ -32,6 +32,12 @@ def translate_error(exc: DomainError) -> str:
     return gettext(exc.template, **exc.params) if exc.params else gettext(exc.template)
 
 
+def translate_problems(problems: list[dict]) -> str | None:
+    """A scan's problems (``barcodes.Problem.as_dict``) as one sentence in the reader's
+    language; None for a valid code."""
+    return " ".join(gettext(p["template"], **p["params"]) for p in problems) or None
+
+
 def wants_json() -> bool:
     """Machines and scanner pages get JSON: the API, every scanner endpoint (``/m/api/...``,
     ``/m/pick/api/...``, ``/returns/m/api/...``) and ``.json`` feeds; people get a page."""

@@ -473,6 +473,7 @@ def explain_code(session: Session, code: str) -> dict[str, Any]:
     result["ok"] = ok
     result["verdict"] = verdict
     result["kind_title"] = str(KIND_TITLES.get(kind, kind))
+    result["error"] = web_errors.translate_problems(result["problems"])
     result["html"] = render_template("handheld/_explain.html", r=result,
                                      part_titles=PART_TITLES)
     return result

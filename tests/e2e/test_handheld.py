@@ -101,16 +101,17 @@ def test_offline_scans_wait_and_are_sent_once_when_back(browser, live_server, sh
     fits(page)
     shots(page, "transfer-offline")
     # A retry of the first scan with its own key, as flaky Wi-Fi would cause.
-    page.evaluate("""(user) => {
-        const key = 'wms.hh.queue.' + user;
+    page.evaluate("""() => {
+        const user = document.getElementById('hh-scanner').dataset.user;
+        const key = 'wms.scan.queue.' + user;
         const q = JSON.parse(localStorage.getItem(key));
         q.push(q[0]);
         localStorage.setItem(key, JSON.stringify(q));
-    }""", "operator")
+    }""")
 
     context.set_offline(False)
     page.wait_for_selector("#hh-queue[data-count='0']", timeout=20000)
-    assert page.is_hidden("#hh-errors")
+    assert page.is_hidden("#hh-errors"), page.inner_text("#hh-errors")
     assert "MEIJI-STEP-800" in page.inner_text("#hh-done")
     source_after = on_hand(page, "LZB-A-01-02").get("MEIJI-STEP-800", Decimal(0))
     target_after = on_hand(page, "LZB-A-02-02").get("MEIJI-STEP-800", Decimal(0))

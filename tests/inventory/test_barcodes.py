@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from stdnum import gs1_128
 
-from wms.inventory.barcodes import KINDS, Scan, classify
+from wms.inventory.barcodes import KINDS, Problem, Scan, classify
 from wms.logistics.identifiers import make_sscc
 
 TODAY = datetime.date(2025, 11, 27)
@@ -50,8 +50,8 @@ def scan(code: str) -> Scan:
 ])
 def test_known_identifiers(code, kind, value, parts):
     result = scan(code)
-    assert (result.kind, result.valid, result.value, result.parts, result.error) == \
-        (kind, True, value, parts, None)
+    assert (result.kind, result.valid, result.value, result.parts, result.problems) == \
+        (kind, True, value, parts, ())
 
 
 GS1_PARTS = {"gtin": GTIN, "lot": "LOT7", "expiry": "2027-03-31", "count": 24}
@@ -66,7 +66,7 @@ GS1_PARTS = {"gtin": GTIN, "lot": "LOT7", "expiry": "2027-03-31", "count": 24}
 ])
 def test_gs1_element_string_in_every_scanner_form(code):
     result = scan(code)
-    assert result.kind == "gs1" and result.valid, result.error
+    assert result.kind == "gs1" and result.valid, result.problems
     assert {k: v for k, v in result.parts.items() if k != "ai"} == GS1_PARTS
     assert result.parts["ai"] == {"01": GTIN, "10": "LOT7", "37": "24", "17": "270331"}
 
@@ -85,13 +85,15 @@ def test_a_variable_field_before_another_needs_gs():
     assert without_gs.parts["lot"] == "LOT73724" and "count" not in without_gs.parts
     too_long = scan(f"01{GTIN}10LOT7LOT7LOT7LOT7LOT7X{GS}3724")
     assert too_long.kind == "gs1" and not too_long.valid
-    assert "GS separator" in too_long.error
+    assert too_long.problem.code == "gs1_too_long"
+    assert too_long.problem.params == {"ai": "10", "length": 20}
+    assert "GS separator" in too_long.problem.message
 
 
 def test_gs1_pallet_label_fields():
     result = scan(f"(00){SSCC}(02){GTIN}(37)24(15)270400(11)250101(3301)004125"
                   "(400)PO-88(21)SN1(410)6901234567892(421)156730000")
-    assert result.kind == "gs1" and result.valid, result.error
+    assert result.kind == "gs1" and result.valid, result.problems
     parts = result.parts
     assert parts["sscc"] == SSCC and parts["content_gtin"] == GTIN and parts["count"] == 24
     assert parts["best_before"] == "2027-04-30" and parts["production_date"] == "2025-01-01"
@@ -134,13 +136,19 @@ def test_gs1_dates(yymmdd, iso):
 def test_one_digit_off_keeps_its_kind_and_names_the_expected_digit(code, kind, expected):
     result = scan(code)
     assert result.kind == kind and not result.valid
-    assert f"should be {expected}" in result.error
+    assert result.problem.code == "bad_check_digit"
+    assert result.problem.params["expected"] == expected
+    assert f"should be {expected}" in result.problem.message
 
 
 def test_gs1_invalid_date_is_reported():
     result = scan(f"(01){GTIN}(17)271301")
-    assert result.kind == "gs1" and not result.valid and "month 13" in result.error
-    assert scan(f"(01){GTIN}(17)270230").error.endswith("has 28 days.")
+    assert result.kind == "gs1" and not result.valid
+    assert (result.problem.code, result.problem.params["month"]) == ("gs1_bad_date", 13)
+    assert "month 13" in result.problem.message
+    february = scan(f"(01){GTIN}(17)270230").problem
+    assert february.params == {"ai": "17", "value": "270230", "month": "2027-02", "days": 28}
+    assert february.message.endswith("has 28 days")
 
 
 @pytest.mark.parametrize("code", [
@@ -149,7 +157,8 @@ def test_gs1_invalid_date_is_reported():
 ])
 def test_unreadable_gs1_is_gs1_invalid(code):
     result = scan(code)
-    assert result.kind == "gs1" and not result.valid and result.error
+    assert result.kind == "gs1" and not result.valid
+    assert result.problem.code.startswith("gs1_"), result.problem
 
 
 def test_ais_outside_our_table_are_skipped_by_length():
@@ -162,7 +171,7 @@ def test_ais_outside_our_table_are_skipped_by_length():
                                   "RR12345678CN", "CSQU305438", "兰州保税仓-A区", "1061414123456789"])
 def test_anything_else_is_text(code):
     result = scan(code)
-    assert (result.kind, result.valid, result.value, result.error) == ("text", True, code, None)
+    assert (result.kind, result.valid, result.value, result.problems) == ("text", True, code, ())
 
 
 def test_text_keeps_case_and_inner_spaces_but_not_the_scanner_suffix():
@@ -171,7 +180,8 @@ def test_text_keeps_case_and_inner_spaces_but_not_the_scanner_suffix():
 
 def test_nothing_scanned():
     result = scan(" \r\n")
-    assert result.kind == "text" and not result.valid and result.error
+    assert result.kind == "text" and not result.valid
+    assert result.problem.code == "nothing_scanned"
 
 
 def test_scan_is_frozen_and_hashable():
@@ -198,5 +208,26 @@ def test_stdnum_encoded_strings_read_back_in_every_form(extension, serial, lot, 
              gs1_128.encode(data, parentheses=True, separator=GS).replace(GS, "")]
     for code in forms:
         result = scan(code)
-        assert result.kind == "gs1" and result.valid, (code, result.error)
+        assert result.kind == "gs1" and result.valid, (code, result.problems)
         assert {k: v for k, v in result.parts.items() if k != "ai"} == expected
+
+
+def test_problems_are_codes_and_templates_not_sentences():
+    """The page translates the template; nothing in the result is English prose filled in."""
+    result = scan("CSQU3054384")
+    assert result.problems == (Problem("bad_check_digit",
+                                       "Wrong check digit in %(value)s: it should be "
+                                       "%(expected)s",
+                                       {"value": "CSQU3054384", "expected": "3", "actual": "4"}),)
+    answer = result.as_dict()
+    assert "error" not in answer
+    assert answer["problems"] == [{"code": "bad_check_digit",
+                                   "template": result.problem.template,
+                                   "params": result.problem.params}]
+    assert result.problem.message == "Wrong check digit in CSQU3054384: it should be 3"
+
+
+def test_a_bad_check_digit_inside_a_gs1_string_names_its_ai():
+    problem = scan("(01)06901234567893(10)LOT7").problem
+    assert (problem.code, problem.params["ai"], problem.params["expected"]) == \
+        ("bad_check_digit", "01", "2")

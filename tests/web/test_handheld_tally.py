@@ -136,7 +136,7 @@ def pallet_receipt(db, qty: int = 96, lot: str = "MJ261130", serial: int = 77700
 def test_tally_page_for_operators_and_supervisors(client, user, can_close):
     as_user(client, user)
     page = client.get("/m/tally").get_data(as_text=True)
-    assert 'id="hh-tally"' in page and 'id="hh-scan"' in page and "handheld.js" in page
+    assert 'id="hh-tally"' in page and 'id="hh-scan"' in page and "tally.js" in page
     assert f'data-can-close="{can_close}"' in page
     assert 'accept="image/*" capture="environment"' in page
     assert "<script>" not in page and "style=" not in page

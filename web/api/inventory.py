@@ -27,6 +27,7 @@ from wms.partners.models import Enterprise
 
 from .. import stock as pages
 from ..db import db
+from ..errors import translate_problems
 from ..idempotency import write
 from .core import operation, page_of
 from .schema import Field, Schema
@@ -44,6 +45,8 @@ SCAN = Schema("ScanResult", (
     Field("parts", "object", True, "the parsed parts (GS1 application identifiers by name, "
           "S10 service and country...)"),
     Field("error", "string", True, "why the code is invalid", nullable=True),
+    Field("problems", "array", True, "why the code is invalid, as stable codes with their "
+          "parameters: {code, template, params}", items="object"),
     Field("matches", "array", True, "warehouse records the code names: location, product "
           "or package, each with its stock (owner-scoped)", items="object"),
     Field("found", "boolean", True),
@@ -180,7 +183,8 @@ def scan(code: str):
     text such as a location barcode or SKU), whether its check digits hold, its parsed
     parts, and the warehouse records it names. A wrong check digit answers 200 with
     ``valid: false``, so the scanner can say "misread, scan again"."""
-    return jsonify(explain(db(), code))
+    result = explain(db(), code)
+    return jsonify({**result, "error": translate_problems(result["problems"])})
 
 
 # ---------------------------------------------------------------- stock

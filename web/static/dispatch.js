@@ -1,5 +1,5 @@
 /* Dispatch pages: the board refreshing itself, copying a tracking link, and the loading
- * scanner with its offline queue.
+ * scanner's flow (scanner.js gives it the scan field and the offline queue).
  *
  * Plain JavaScript, nothing inline (the Content-Security-Policy forbids it); configuration
  * comes from data- attributes. The board polls a JSON endpoint that answers with the rows
@@ -9,7 +9,7 @@
   "use strict";
 
   var S = window.WmsScanner;
-  var parse = S.parse, load = S.load, save = S.save, uuid = S.uuid, csrf = S.csrf;
+  var parse = S.parse, load = S.load, save = S.save;
 
   function $(id) { return document.getElementById(id); }
 
@@ -100,31 +100,21 @@
 
   /* ------------------------------------------------------------------ loading scanner */
 
+  /* The scanner component (scanner.js) owns the field, colour, sound and the queue; this
+   * is only the loading flow: the place, then the unit and the unit it goes into. */
   function loader() {
-    var root = $("dl");
-    if (!root) { return; }
+    var root = $("dl"), scanner = S.scanner;
+    if (!root || !scanner) { return; }
     var urls = parse(root.getAttribute("data-urls"), {});
     var T = parse(root.getAttribute("data-i18n"), {});
     var user = root.getAttribute("data-user") || "anonymous";
-    var QKEY = "wms.dl.queue." + user, NKEY = "wms.dl.node." + user, EKEY = "wms.dl.errors." + user;
-    var scan = $("dl-scan"), form = $("dl-scan-form"), nodeSel = $("dl-node"), msg = $("dl-msg");
+    var NKEY = "wms.dl.node." + user;
+    var nodeSel = $("dl-node");
     var st = { mode: "load", unit: null };
 
-    function show(kind, text) {
-      msg.hidden = !text;
-      msg.textContent = text || "";
-      msg.className = "hh-msg hh-msg-" + kind;
-      if (kind === "err" && navigator.vibrate) { navigator.vibrate([120, 60, 120]); }
-    }
-    function done(text) {
-      var list = $("dl-done"), li = document.createElement("li");
-      li.textContent = text;
-      list.insertBefore(li, list.firstChild);
-      while (list.children.length > 20) { list.removeChild(list.lastChild); }
-    }
     function render() {
-      $("dl-prompt").textContent = !nodeSel.value ? T.choose_node :
-        st.mode === "unload" ? T.scan_unload : (st.unit ? T.scan_into : T.scan_unit);
+      scanner.prompt(!nodeSel.value ? T.choose_node :
+        st.mode === "unload" ? T.scan_unload : (st.unit ? T.scan_into : T.scan_unit));
       $("dl-unit").textContent = st.unit || "—";
       $("dl-into").textContent = "—";
       Array.prototype.forEach.call(document.querySelectorAll(".dl-mode"), function (b) {
@@ -135,96 +125,25 @@
       document.querySelector('.hh-step[data-step="unit"]').classList.toggle("is-current", !st.unit);
       into.classList.toggle("is-current", !!st.unit);
     }
-    function queue() { return load(QKEY, []); }
-    function renderQueue() {
-      var n = queue().length;
-      $("dl-queue-n").textContent = String(n);
-      $("dl-queue").classList.toggle("hh-has-queue", n > 0);
-      var net = $("dl-net");
-      net.textContent = navigator.onLine ? T.online : T.offline;
-      net.classList.toggle("hh-offline", !navigator.onLine);
-    }
-    function renderErrors() {
-      var errs = load(EKEY, []), list = $("dl-errors-list");
-      list.textContent = "";
-      errs.forEach(function (e) {
-        var li = document.createElement("li");
-        li.textContent = e.label + ": " + e.message;
-        list.appendChild(li);
-      });
-      $("dl-errors").hidden = errs.length === 0;
-    }
-    function post(body) {
-      var ctl = window.AbortController ? new AbortController() : null;
-      var timer = ctl ? setTimeout(function () { ctl.abort(); }, 10000) : null;
-      return fetch(urls.scan, {
-        method: "POST", credentials: "same-origin", body: JSON.stringify(body),
-        headers: { "Content-Type": "application/json", "Accept": "application/json",
-                   "X-CSRFToken": csrf() },
-        signal: ctl ? ctl.signal : undefined
-      }).then(function (r) {
-        clearTimeout(timer);
-        var type = r.headers.get("Content-Type") || "";
-        if (type.indexOf("application/json") < 0) { return { status: r.status, session: true }; }
-        return r.json().then(function (data) { return { status: r.status, data: data }; });
-      }, function (err) { clearTimeout(timer); throw err; });
-    }
-    var flushing = false;
-    function flush() {
-      renderQueue();
-      var q = queue();
-      if (flushing || !navigator.onLine || !q.length) { return; }
-      flushing = true;
-      var item = q[0];
-      post(item.body).then(function (res) {
-        flushing = false;
-        if (res.session) { show("err", T.session); return; }
-        if (!res.data || res.status >= 500) { show("err", T.server); return; }
-        save(QKEY, queue().filter(function (it) { return it.body.idempotency_key !== item.body.idempotency_key; }));
-        if (res.status < 300) { done(T.sent + " " + (res.data.message || item.label)); }
-        else {
-          var errs = load(EKEY, []);
-          errs.push({ label: item.label, message: (res.data.error || {}).message || "" });
-          save(EKEY, errs.slice(-50));
-          renderErrors();
-        }
-        flush();
-      }, function () { flushing = false; renderQueue(); });
-    }
-    function send(body, label) {
-      body.idempotency_key = uuid();  // the scan id: a replay is recorded once
-      var item = { body: body, label: label };
-      function queued() {
-        var q = queue(); q.push(item); save(QKEY, q);
-        show("queued", T.queued); renderQueue();
-      }
-      if (!navigator.onLine || queue().length) { queued(); flush(); return Promise.resolve(); }
-      return post(body).then(function (res) {
-        if (res.session) { queued(); show("err", T.session); return; }
-        if (!res.data || res.status >= 500) { queued(); return; }
-        if (res.status < 300) { show("ok", res.data.message || label); done(res.data.message || label); }
-        else { show("err", ((res.data.error || {}).message) || T.server); }
-      }, queued);
-    }
 
     nodeSel.value = load(NKEY, "") || "";
-    nodeSel.addEventListener("change", function () { save(NKEY, nodeSel.value); render(); scan.focus(); });
+    nodeSel.addEventListener("change", function () {
+      save(NKEY, nodeSel.value); render(); scanner.later(scanner.refocus);
+    });
     Array.prototype.forEach.call(document.querySelectorAll(".dl-mode"), function (b) {
       b.addEventListener("click", function () {
-        st.mode = b.getAttribute("data-mode"); st.unit = null; render(); show("info", ""); scan.focus();
+        st.mode = b.getAttribute("data-mode"); st.unit = null; render(); scanner.show("info", "");
       });
     });
-    $("dl-reset").addEventListener("click", function () { st.unit = null; render(); show("info", ""); scan.focus(); });
-    $("dl-send-now").addEventListener("click", flush);
-    var chain = Promise.resolve();
-    form.addEventListener("submit", function (e) {
-      e.preventDefault();
-      var code = scan.value.replace(/^\s+|\s+$/g, "");
-      scan.value = "";
-      if (!code) { return; }
-      if (!nodeSel.value) { show("err", T.choose_node); nodeSel.focus(); return; }
+    $("dl-reset").addEventListener("click", function () {
+      st.unit = null; render(); scanner.show("info", "");
+    });
+    scanner.onScan(function (code) {
+      if (!nodeSel.value) { scanner.show("err", T.choose_node); nodeSel.focus(); return null; }
       var node = nodeSel.value;
-      if (st.mode === "load" && !st.unit) { st.unit = code; render(); show("info", ""); return; }
+      if (st.mode === "load" && !st.unit) {
+        st.unit = code; render(); scanner.show("ok", ""); return null;
+      }
       var body, label;
       if (st.mode === "load") {
         body = { mode: "load", unit: st.unit, into: code, node: node };
@@ -235,13 +154,9 @@
         label = T.unload + " " + code;
       }
       render();
-      chain = chain.then(function () { return send(body, label); })
-        .catch(function () { show("err", T.server); });
+      return scanner.send(urls.scan, body, label);  // the key is the scan id: recorded once
     });
-    window.addEventListener("online", flush);
-    window.addEventListener("offline", renderQueue);
-    setInterval(function () { if (queue().length) { flush(); } }, 15000);
-    render(); renderQueue(); renderErrors(); flush();
+    render();
   }
 
   board();

@@ -1,311 +1,29 @@
-/* Handheld pages: the scan field, colour and sound, and the offline queue.
+/* Handheld pages: scan anything, putaway and transfer, cycle count (the tally is tally.js).
  *
- * Plain JavaScript, no framework, nothing inline (the Content-Security-Policy forbids it):
- * configuration comes from data- attributes on #hh. Keyboard-wedge scanners type the code
- * and press Enter, so every page has one scan field that focus always returns to, except
- * while the operator is typing in a quantity or lot field on purpose.
- *
- * Writes carry an idempotency key made here, one per scan or action. When the network is
- * down they wait in localStorage (per user) and are sent in order, one at a time, each with
- * its original key, when it is back: the server counts each once however often it arrives.
+ * Only the flows live here. The scan field and its focus, colour, sound, idempotency keys
+ * and the offline queue are the scanner component's (scanner.js); configuration comes from
+ * data- attributes on #hh, nothing inline (the Content-Security-Policy forbids it). A write
+ * made without network waits in the user's one queue and is sent, with its original key,
+ * by whichever scanner page is open when the network is back.
  */
 (function () {
   "use strict";
 
-  var S = window.WmsScanner;
-  var parse = S.parse, load = S.load, save = S.save, uuid = S.uuid, csrf = S.csrf,
-    beep = S.beep;
+  var S = window.WmsScanner, scanner = S.scanner;
+  var parse = S.parse, load = S.load, save = S.save;
 
   var root = document.getElementById("hh");
-  if (!root) { return; }
+  if (!root || !scanner) { return; }
   var flow = root.getAttribute("data-flow") || "";
   var user = root.getAttribute("data-user") || "anonymous";
   var urls = parse(root.getAttribute("data-urls"), {});
   var T = parse(root.getAttribute("data-i18n"), {});
-  var QKEY = "wms.hh.queue." + user;
-  var EKEY = "wms.hh.errors." + user;
   var CKEY = "wms.hh.count." + user;
-  var WRITE_TIMEOUT = 10000;
   var READ_TIMEOUT = 6000;
+  var show = scanner.show, prompt = scanner.prompt, send = scanner.send, post = scanner.post,
+    later = scanner.later, refocus = scanner.refocus;
 
   function $(id) { return document.getElementById(id); }
-  var scan = $("hh-scan");
-  var form = $("hh-scan-form");
-  var promptEl = $("hh-prompt");
-  var msg = $("hh-msg");
-
-  /* ------------------------------------------------------------------ sound and colour */
-
-  var flashTimer = null;
-  function flash(kind) {
-    var body = document.body;
-    body.classList.remove("hh-flash-ok", "hh-flash-err", "hh-flash-queued");
-    void body.offsetWidth;  // restart the animation
-    body.classList.add("hh-flash-" + kind);
-    clearTimeout(flashTimer);
-    flashTimer = setTimeout(function () {
-      body.classList.remove("hh-flash-ok", "hh-flash-err", "hh-flash-queued");
-    }, 900);
-  }
-
-  /* kind: ok, err, queued (saved offline), info (no sound) */
-  function show(kind, text) {
-    if (msg) {
-      msg.hidden = !text;
-      msg.textContent = text || "";
-      msg.className = "hh-msg hh-msg-" + kind;
-    }
-    if (kind === "info") { return; }
-    flash(kind);
-    beep(kind !== "err");
-    if (kind === "err" && navigator.vibrate) { navigator.vibrate([120, 60, 120]); }
-  }
-
-  /* ------------------------------------------------------------------ focus */
-
-  var NOT_TYPED = ["hidden", "checkbox", "radio", "file", "button", "submit"];
-  function editing(el) {
-    return !!el && el !== scan && el.matches && el.matches("input, select, textarea") &&
-      NOT_TYPED.indexOf(el.type) < 0;
-  }
-  function refocus() {
-    if (!scan) { return; }
-    if (editing(document.activeElement)) { return; }
-    if (document.activeElement !== scan) { scan.focus({ preventScroll: true }); }
-  }
-  function later(fn) { setTimeout(fn, 0); }
-
-  if (scan) {
-    scan.addEventListener("blur", function () { later(refocus); });
-    document.addEventListener("click", function (e) {
-      if (!e.target.closest("input, select, textarea, a, label") || !editing(e.target)) {
-        later(refocus);
-      }
-    });
-    Array.prototype.forEach.call(document.querySelectorAll(".hh-edit"), function (el) {
-      el.addEventListener("keydown", function (e) {
-        if (e.key === "Enter") { e.preventDefault(); el.blur(); scan.focus(); }
-      });
-      el.addEventListener("blur", function () { later(refocus); });
-    });
-    window.addEventListener("focus", function () { later(refocus); });
-    window.addEventListener("pageshow", function () { later(refocus); });
-    document.addEventListener("visibilitychange", function () {
-      if (!document.hidden) { later(refocus); }
-    });
-    var kbd = $("hh-keyboard");
-    if (kbd) {
-      kbd.addEventListener("click", function () {
-        var typing = scan.getAttribute("inputmode") !== "none";
-        scan.setAttribute("inputmode", typing ? "none" : "text");
-        kbd.setAttribute("aria-pressed", typing ? "false" : "true");
-        scan.blur();
-        later(function () { scan.focus(); });
-      });
-    }
-  }
-
-  /* ------------------------------------------------------------------ HTTP */
-
-
-  /* Resolves {status, data} for a JSON answer, {status, session: true} when the login page
-   * came back instead; rejects on a network failure or a timeout. */
-  function post(url, body, timeout) {
-    var ctl = window.AbortController ? new AbortController() : null;
-    var timer = ctl ? setTimeout(function () { ctl.abort(); }, timeout || WRITE_TIMEOUT) : null;
-    return fetch(url, {
-      method: "POST",
-      credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "Accept": "application/json",
-                 "X-CSRFToken": csrf() },
-      body: JSON.stringify(body),
-      signal: ctl ? ctl.signal : undefined
-    }).then(function (r) {
-      clearTimeout(timer);
-      var type = r.headers.get("Content-Type") || "";
-      if (type.indexOf("application/json") < 0) {
-        return { status: r.status, session: r.redirected || r.status < 400 };
-      }
-      return r.json().then(function (data) { return { status: r.status, data: data }; });
-    }, function (err) {
-      clearTimeout(timer);
-      throw err;
-    });
-  }
-
-  /* A JSON read; resolves {status, data}, or {status, session: true} as post() does. */
-  function getJSON(url, timeout) {
-    var ctl = window.AbortController ? new AbortController() : null;
-    var timer = ctl ? setTimeout(function () { ctl.abort(); }, timeout || READ_TIMEOUT) : null;
-    return fetch(url, {
-      credentials: "same-origin", headers: { "Accept": "application/json" },
-      signal: ctl ? ctl.signal : undefined
-    }).then(function (r) {
-      clearTimeout(timer);
-      var type = r.headers.get("Content-Type") || "";
-      if (type.indexOf("application/json") < 0) {
-        return { status: r.status, session: r.redirected || r.status < 400 };
-      }
-      return r.json().then(function (data) { return { status: r.status, data: data }; });
-    }, function (err) { clearTimeout(timer); throw err; });
-  }
-
-  function errorText(data) {
-    return data && data.error && data.error.message ? data.error.message : T.server;
-  }
-
-  /* ------------------------------------------------------------------ offline queue */
-
-  function queue() { return load(QKEY, []); }
-  function enqueue(item) { var q = queue(); q.push(item); save(QKEY, q); renderQueue(); }
-  function dequeue(key) {
-    save(QKEY, queue().filter(function (it) { return it.key !== key; }));
-    renderQueue();
-  }
-  function addError(item, text) {
-    var errs = load(EKEY, []);
-    errs.push({ label: item.label, message: text, at: Date.now() });
-    save(EKEY, errs.slice(-50));
-    renderErrors();
-  }
-
-  function renderQueue() {
-    var box = $("hh-queue");
-    if (!box) { return; }
-    var n = queue().length;
-    box.setAttribute("data-count", String(n));
-    box.classList.toggle("hh-has-queue", n > 0);
-    $("hh-queue-n").textContent = String(n);
-    var net = $("hh-net");
-    if (net) {
-      net.textContent = navigator.onLine ? T.online : T.offline;
-      net.classList.toggle("hh-offline", !navigator.onLine);
-    }
-  }
-
-  function renderErrors() {
-    var box = $("hh-errors");
-    if (!box) { return; }
-    var errs = load(EKEY, []);
-    var list = $("hh-errors-list");
-    list.textContent = "";
-    errs.forEach(function (e) {
-      var li = document.createElement("li");
-      var what = document.createElement("b");
-      what.textContent = e.label || "";
-      li.appendChild(what);
-      li.appendChild(document.createTextNode(" " + e.message));
-      list.appendChild(li);
-    });
-    box.hidden = errs.length === 0;
-  }
-
-  var flushing = false;
-  var afterSend = null;  /* a flow's hook: a queued write was answered */
-  /* Send what waits, oldest first, one at a time; stop at the first network failure. */
-  function flush() {
-    renderQueue();
-    if (flushing || !navigator.onLine) { return; }
-    var q = queue();
-    if (!q.length) { return; }
-    flushing = true;
-    var item = q[0];
-    post(item.url, item.body, WRITE_TIMEOUT).then(function (res) {
-      flushing = false;
-      if (res.session) { show("err", T.session); return; }
-      if (!res.data || res.status >= 500) { show("err", T.server); return; }
-      dequeue(item.key);
-      if (afterSend) { afterSend(item, res); }
-      if (res.status < 300) {
-        done(T.sent + " " + (res.data.message || item.label));
-        if (!queue().length) { show("ok", T.sent + " " + (res.data.message || item.label)); }
-      } else {
-        addError(item, errorText(res.data));
-        show("err", item.label + ": " + errorText(res.data));
-      }
-      flush();
-    }, function () {
-      flushing = false;
-      renderQueue();
-    });
-  }
-
-  /* A write: sent now, or queued when offline or while older writes still wait.
-   * then(outcome) is called with "ok", "queued" or "err" and the answer. */
-  function send(url, body, label, then) {
-    body.idempotency_key = uuid();
-    var item = { key: body.idempotency_key, url: url, body: body, label: label, at: Date.now() };
-    function queued() {
-      enqueue(item);
-      show("queued", T.queued);
-      then("queued", null);
-      flush();
-    }
-    if (!navigator.onLine || queue().length) { queued(); return Promise.resolve(); }
-    return post(url, body, WRITE_TIMEOUT).then(function (res) {
-      if (res.session) { enqueue(item); show("err", T.session); then("queued", null); return; }
-      if (!res.data || res.status >= 500) { queued(); return; }
-      if (res.status < 300) {
-        show("ok", res.data.message || label);
-        done(res.data.message || label);
-        then("ok", res.data);
-      } else {
-        show("err", errorText(res.data));
-        then("err", res.data);
-      }
-    }, queued);
-  }
-
-  /* A lookup; resolves null when offline or on any failure (lookups are a convenience). */
-  function explain(code) {
-    if (!navigator.onLine || !urls.explain) { return Promise.resolve(null); }
-    return post(urls.explain, { code: code }, READ_TIMEOUT).then(function (res) {
-      if (res.session) { show("err", T.session); return null; }
-      return res.data && res.status < 300 ? res.data : null;
-    }, function () { return null; });
-  }
-
-  function done(text) {
-    var list = $("hh-done");
-    if (!list) { return; }
-    var li = document.createElement("li");
-    li.textContent = text;
-    list.insertBefore(li, list.firstChild);
-    while (list.children.length > 20) { list.removeChild(list.lastChild); }
-  }
-
-  window.addEventListener("online", flush);
-  window.addEventListener("offline", renderQueue);
-  window.addEventListener("storage", function (e) {
-    if (e.key === QKEY) { renderQueue(); }
-    if (e.key === EKEY) { renderErrors(); }
-  });
-  setInterval(function () { if (queue().length) { flush(); } }, 15000);
-  var sendNow = $("hh-send-now");
-  if (sendNow) { sendNow.addEventListener("click", flush); }
-  var clearErrors = $("hh-errors-clear");
-  if (clearErrors) {
-    clearErrors.addEventListener("click", function () { save(EKEY, []); renderErrors(); });
-  }
-
-  /* ------------------------------------------------------------------ scans, in order */
-
-  var chain = Promise.resolve();
-  var handler = null;
-  if (form && scan) {
-    form.addEventListener("submit", function (e) {
-      if (!handler) { return; }  // no flow here: the form goes to the scan page
-      e.preventDefault();
-      var code = scan.value.replace(/^[\s]+|[\s]+$/g, "");
-      scan.value = "";
-      refocus();
-      if (!code) { return; }
-      chain = chain.then(function () { return handler(code); })
-        .catch(function () { show("err", T.server); });
-    });
-  }
-
-  function prompt(text) { if (promptEl) { promptEl.textContent = text; } }
   function setText(id, text) { var el = $(id); if (el) { el.textContent = text; } }
   function firstMatch(info, type) {
     var m = (info && info.matches) || [];
@@ -313,21 +31,30 @@
     return null;
   }
 
+  /* A lookup; resolves null when offline or on any failure (lookups are a convenience). */
+  function explain(code) {
+    if (!navigator.onLine || !urls.explain) { return Promise.resolve(null); }
+    return post(urls.explain, { code: code }, READ_TIMEOUT).then(function (res) {
+      if (res.session) { show("err", scanner.T.session); return null; }
+      return res.data && res.status < 300 ? res.data : null;
+    }, function () { return null; });
+  }
+
   /* ---- scan anything */
   function scanFlow() {
     var result = $("hh-result");
-    handler = function (code) {
+    scanner.onScan(function (code) {
       if (!navigator.onLine) { show("err", T.not_looked_up); return null; }
       result.textContent = T.looking;
       return explain(code).then(function (info) {
-        if (!info) { result.textContent = ""; show("err", T.server); return; }
+        if (!info) { result.textContent = ""; show("err", scanner.T.server); return; }
         result.innerHTML = info.html;  // rendered (and escaped) by the server's template
         show(info.ok ? "ok" : "err", info.verdict);
         if (window.history && window.history.replaceState) {
           window.history.replaceState(null, "", "?code=" + encodeURIComponent(code));
         }
       });
-    };
+    });
   }
 
   /* ---- putaway and internal transfer */
@@ -423,14 +150,14 @@
             lot.value = pick.c.lot || "";
             st.owner = pick.c.owner;
             st.status = pick.c.customs_status;
-            chain = chain.then(function () { return submit(st.lastDestination); });
+            scanner.serial(function () { return submit(st.lastDestination); });
           });
         } else if (field === "item") { clearItem(); }
         else if (field === "source") { st.source = null; st.sourceLabel = null; }
         render();
       });
     }
-    handler = function (code) {
+    scanner.onScan(function (code) {
       var s = step();
       if (s === "source") {
         st.source = code;
@@ -488,7 +215,7 @@
         });
       }
       return submit(code);
-    };
+    });
     $("hh-reset").addEventListener("click", function () { reset(); render(); show("info", ""); });
     reset();
     render();
@@ -554,7 +281,7 @@
       resultBox.appendChild(table);
       resultBox.hidden = false;
     }
-    handler = function (code) {
+    scanner.onScan(function (code) {
       resultBox.hidden = true;
       if (!st.location) {
         st.location = code; st.label = null; persist(); render();
@@ -586,7 +313,7 @@
         persist(); render();
         show("ok", "");
       });
-    };
+    });
     $("hh-undo").addEventListener("click", function () {
       st.lines.pop(); persist(); render(); show("info", "");
     });
@@ -602,7 +329,7 @@
         return out;
       }) };
       var label = T.counted + " " + (st.label || st.location);
-      chain = chain.then(function () {
+      scanner.serial(function () {
         return send(urls.count, body, label, function (outcome, data) {
           if (outcome === "ok") { clear(); showResult(data); }
           else if (outcome === "queued") { clear(); }
@@ -612,366 +339,7 @@
     render();
   }
 
-  /* ---- tally: the receipt, then its goods; the table is the server's, read after each scan */
-  function tallyFlow() {
-    var box = $("hh-tally");
-    var TKEY = "wms.hh.tally." + user;
-    var RECEIPT = /^[A-Z0-9]{2,12}\/IN\/\d{4}\/\d{3,}$/i;
-    var REFRESH = 10000;
-    var qty = $("hh-qty"), lot = $("hh-lot"), expiry = $("hh-expiry");
-    var damaged = $("hh-damaged"), correction = $("hh-correction"), reason = $("hh-reason");
-    var photoInput = $("hh-photo"), choices = $("hh-choices");
-    var st = { receipt: null, info: null, pending: null, photo: null, photoWait: null };
-    var qtySet = false, lastRefresh = 0;
-
-    qty.addEventListener("input", function () { qtySet = true; });
-
-    function el(tag, cls, text) {
-      var e = document.createElement(tag);
-      if (cls) { e.className = cls; }
-      if (text !== undefined && text !== null) { e.textContent = text; }
-      return e;
-    }
-    function clearFields() {
-      qty.value = "1"; qtySet = false; lot.value = ""; expiry.value = "";
-      choices.hidden = true; choices.textContent = "";
-    }
-    function setPending(code) {
-      st.pending = code;
-      $("hh-pending").hidden = !code;
-      setText("hh-pending-code", code ? code + " — " + T.send_again : "");
-    }
-
-    /* ------------------------------------------------ photo: uploaded at once, never queued */
-    function photoState(text, src) {
-      $("hh-photo-state").hidden = !text;
-      setText("hh-photo-text", text || "");
-      var img = $("hh-photo-preview");
-      if (img.src && img.src.indexOf("blob:") === 0) { URL.revokeObjectURL(img.src); }
-      if (src) { img.src = src; img.hidden = false; }
-      else { img.removeAttribute("src"); img.hidden = true; }
-    }
-    function removePhoto() { st.photo = null; st.photoWait = null; photoState(null, null); }
-    photoInput.addEventListener("change", function () {
-      var file = photoInput.files && photoInput.files[0];
-      photoInput.value = "";
-      later(refocus);
-      if (!file) { return; }
-      if (!navigator.onLine) { removePhoto(); show("err", T.photo_offline); return; }
-      var data = new FormData();
-      data.append("photo", file);
-      st.photo = null;
-      photoState(T.photo_sending, null);
-      st.photoWait = fetch(urls.tally_photo, {
-        method: "POST", credentials: "same-origin", body: data,
-        headers: { "X-CSRFToken": csrf(), "Accept": "application/json" }
-      }).then(function (r) {
-        return r.json().then(function (d) { return { status: r.status, data: d }; });
-      }).then(function (res) {
-        st.photoWait = null;
-        if (res.status >= 300) { removePhoto(); show("err", errorText(res.data)); return; }
-        st.photo = res.data.photo;
-        photoState(T.photo_ready, URL.createObjectURL(file));
-        show("ok", res.data.message);
-      }, function () {
-        removePhoto();
-        show("err", navigator.onLine ? T.server : T.photo_offline);
-      });
-    });
-    $("hh-photo-remove").addEventListener("click", function () { removePhoto(); later(refocus); });
-
-    /* ------------------------------------------------ what the page shows */
-    function render() {
-      var r = st.info && st.info.receipt;
-      prompt(!st.receipt ? T.scan_receipt : correction.checked ? T.scan_goods_back : T.scan_goods);
-      setText("hh-receipt", (r && r.name) || st.receipt || "—");
-      var step = document.querySelector('.hh-step[data-step="receipt"]');
-      step.classList.toggle("is-current", !st.receipt);
-      step.classList.toggle("is-set", !!st.receipt);
-      $("hh-tally-form").hidden = !st.receipt || (r && !r.open);
-      $("hh-change").hidden = !st.receipt;
-      $("hh-damage").hidden = !damaged.checked;
-      $("hh-correction-note").hidden = !correction.checked;
-      box.classList.toggle("is-correction", correction.checked);
-      box.classList.toggle("is-damaged", damaged.checked);
-      box.setAttribute("data-state", r ? r.state : "");
-      var info = $("hh-receipt-info");
-      info.textContent = "";
-      if (r) {
-        info.appendChild(el("span", "hh-badge " + (r.open ? "ok" : "err"), r.state_title));
-        info.appendChild(document.createTextNode(" " + r.owner + " · " + r.supplier));
-      }
-      renderTable();
-      renderRecent();
-      renderDiscrepancies(st.info ? st.info.discrepancies : [], r && r.links);
-    }
-
-    function renderTable() {
-      var card = $("hh-progress-card"), table = $("hh-progress-table");
-      var data = st.info;
-      card.hidden = !data;
-      Array.prototype.slice.call(table.tBodies).forEach(function (b) { table.removeChild(b); });
-      if (!data) { return; }
-      data.rows.forEach(function (row) {
-        var tb = el("tbody", "hh-tally-row is-" + row.status);
-        if (row.difference !== "0" || row.status === "unexpected" || row.status === "wrong_lot") {
-          tb.classList.add("hh-diff");
-        }
-        tb.setAttribute("data-sku", row.sku);
-        tb.setAttribute("data-lot", row.lot || "");
-        var head = el("tr", "hh-line-head"), td = el("td");
-        td.colSpan = 3;
-        td.appendChild(el("b", null, row.sku));
-        if (row.lot) { td.appendChild(document.createTextNode(" · " + T.lot + " " + row.lot)); }
-        if (row.status === "unexpected" || row.status === "wrong_lot") {
-          td.appendChild(document.createTextNode(" "));
-          td.appendChild(el("span", "hh-badge err", row.status_title));
-        }
-        if (row.sscc && row.sscc.length) {
-          td.appendChild(el("br"));
-          td.appendChild(el("code", "hh-sscc", row.sscc.join(" ")));
-        }
-        head.appendChild(td);
-        tb.appendChild(head);
-        var nums = el("tr");
-        nums.appendChild(el("td", "num hh-expected", row.expected));
-        var tallied = el("td", "num hh-tallied");
-        tallied.appendChild(el("b", null, row.tallied));
-        nums.appendChild(tallied);
-        nums.appendChild(el("td", "num hh-damaged" + (row.damaged !== "0" ? " has-damage" : ""),
-                            row.damaged));
-        tb.appendChild(nums);
-        table.appendChild(tb);
-      });
-      if (data.rows.length > 1) {
-        var total = el("tbody", "hh-total"), tr = el("tr");
-        tr.appendChild(el("td", "num", data.totals.expected));
-        tr.appendChild(el("td", "num", data.totals.tallied));
-        tr.appendChild(el("td", "num", data.totals.damaged));
-        total.appendChild(tr);
-        table.appendChild(total);
-      }
-      $("hh-progress-empty").hidden = data.rows.length > 0;
-      var r = data.receipt;
-      $("hh-close").hidden = !r.closable || box.getAttribute("data-can-close") !== "true";
-      var links = $("hh-links");
-      links.textContent = "";
-      if (r.links && r.links.desk) {
-        var a = el("a", null, T.receipt_page + " " + r.name);
-        a.href = r.links.desk;
-        links.appendChild(a);
-      }
-      if (r.links && r.links.discrepancies_pdf) {
-        links.appendChild(document.createTextNode(" · "));
-        var pdf = el("a", null, T.discrepancy_pdf);
-        pdf.href = r.links.discrepancies_pdf;
-        links.appendChild(pdf);
-      }
-      links.hidden = !links.firstChild;
-    }
-
-    function renderRecent() {
-      var list = $("hh-recent"), recent = (st.info && st.info.recent) || [];
-      list.textContent = "";
-      recent.forEach(function (s) {
-        var li = el("li", s.condition === "damaged" ? "is-damaged" : null);
-        li.appendChild(el("span", "muted", s.at + " "));
-        li.appendChild(document.createTextNode(s.quantity + " × " + s.sku +
-          (s.lot ? " (" + s.lot + ")" : "")));
-        if (s.condition === "damaged") {
-          li.appendChild(document.createTextNode(" · " + T.damaged +
-            (s.reason ? ": " + s.reason : "")));
-        }
-        if (s.photo) {
-          li.appendChild(document.createTextNode(" · "));
-          var a = el("a", null, T.photo);
-          a.href = s.photo; a.target = "_blank"; a.rel = "noopener";
-          li.appendChild(a);
-        }
-        li.appendChild(el("span", "muted", " · " + T.by + " " + s.by));
-        list.appendChild(li);
-      });
-      $("hh-recent-card").hidden = !recent.length;
-    }
-
-    function renderDiscrepancies(list, links) {
-      var card = $("hh-discrepancies"), out = $("hh-discrepancy-list");
-      var closed = !!(links && links.discrepancies_pdf);
-      card.hidden = !closed;
-      out.textContent = "";
-      if (!closed) { return; }
-      if (!list || !list.length) { out.appendChild(el("p", "muted", T.no_discrepancies)); return; }
-      list.forEach(function (d) {
-        var p = el("p", "hh-disc is-" + d.kind);
-        p.appendChild(el("span", "hh-badge err", d.kind_title));
-        p.appendChild(document.createTextNode(" "));
-        p.appendChild(el("b", null, d.sku));
-        if (d.lot) { p.appendChild(document.createTextNode(" · " + T.lot + " " + d.lot)); }
-        p.appendChild(el("span", "muted", T.expected + " " + d.expected + " · " +
-          (d.kind === "damaged" ? T.damaged : T.counted) + " " + d.tallied));
-        out.appendChild(p);
-      });
-    }
-
-    /* ------------------------------------------------ reads */
-    function refresh() {
-      var name = st.receipt;
-      if (!name || !navigator.onLine) { return Promise.resolve(null); }
-      lastRefresh = Date.now();
-      return getJSON(urls.tally_progress + "?receipt=" + encodeURIComponent(name))
-        .then(function (res) {
-          if (st.receipt !== name) { return null; }
-          if (res.session) { show("err", T.session); return null; }
-          if (res.data && res.status < 300) {
-            st.info = res.data;
-            setText("hh-updated", T.updated + " " + new Date().toLocaleTimeString());
-            render();
-          }
-          return res;
-        }, function () { return null; });
-    }
-    function chooseReceipt(code, quiet) {
-      st.receipt = code; st.info = null;
-      save(TKEY, code);
-      setPending(null); clearFields(); render();
-      if (!navigator.onLine) { show("info", T.not_looked_up); return null; }
-      return refresh().then(function (res) {
-        if (!res || !res.data) { return; }
-        if (res.status >= 300) {
-          st.receipt = null; save(TKEY, null); render();
-          show("err", errorText(res.data));
-          return;
-        }
-        var r = res.data.receipt;
-        st.receipt = r.name; save(TKEY, r.name); render();
-        if (!r.open) { show("err", r.message); }
-        else if (!quiet) { show("ok", ""); }
-      });
-    }
-    setInterval(function () {
-      if (st.receipt && !document.hidden && Date.now() - lastRefresh > REFRESH - 500) { refresh(); }
-    }, REFRESH);
-    document.addEventListener("visibilitychange", function () {
-      if (!document.hidden && st.receipt) { refresh(); }
-    });
-    window.addEventListener("online", function () { if (st.receipt) { refresh(); } });
-    afterSend = function () { if (st.receipt) { refresh(); } };
-
-    /* ------------------------------------------------ writes */
-    function fieldFor(name) {
-      return { lot: lot, expiry_date: expiry, quantity: qty, damage_reason: reason }[name] || null;
-    }
-    function sendItem(code) {
-      var body = { receipt: st.receipt, item: code };
-      if (qtySet && qty.value.trim()) { body.quantity = qty.value.trim(); }
-      if (lot.value.trim()) { body.lot = lot.value.trim(); }
-      if (expiry.value) { body.expiry_date = expiry.value; }
-      if (correction.checked) { body.correction = true; }
-      if (damaged.checked) {
-        body.damaged = true;
-        body.damage_reason = reason.value.trim();
-        if (st.photo) { body.photo = st.photo; }
-      }
-      var label = (correction.checked ? "− " : "") + (body.quantity ? body.quantity + " × " : "") +
-        code + " → " + st.receipt;
-      setPending(null);
-      choices.hidden = true;
-      return send(urls.tally, body, label, function (outcome, data) {
-        if (outcome !== "err") {
-          clearFields();
-          if (damaged.checked) { damaged.checked = false; reason.value = ""; removePhoto(); }
-          correction.checked = false;
-          render();
-          if (outcome === "ok") { refresh(); }
-          return;
-        }
-        var e = (data && data.error) || {};
-        var field = fieldFor(e.field);
-        if (e.field === "receipt") { refresh(); }
-        if (e.field === "photo") { removePhoto(); }
-        if (field) {
-          setPending(code);
-          if (e.code === "choose_lot" && e.choices && e.choices.length) {
-            choices.textContent = "";
-            choices.appendChild(el("p", null, T.choose));
-            e.choices.forEach(function (c) {
-              var b = el("button", "hh-choice", c.lot + (c.expiry ? " · " + c.expiry : ""));
-              b.type = "button";
-              b.addEventListener("click", function () {
-                lot.value = c.lot;
-                choices.hidden = true;
-                later(refocus);
-                chain = chain.then(function () {
-                  return st.pending ? sendItem(st.pending) : null;
-                });
-              });
-              choices.appendChild(b);
-            });
-            choices.hidden = false;
-          } else {
-            later(function () { field.focus(); });
-          }
-        }
-        render();
-      });
-    }
-    function resend() {
-      if (!st.pending) { return; }
-      var code = st.pending;
-      chain = chain.then(function () { return sendItem(code); });
-    }
-    [qty, lot, expiry, reason].forEach(function (f) {
-      f.addEventListener("keydown", function (e) {
-        if (e.key === "Enter" && st.pending) { resend(); }
-      });
-    });
-    $("hh-retry").addEventListener("click", resend);
-    $("hh-pending-drop").addEventListener("click", function () {
-      setPending(null); choices.hidden = true; later(refocus);
-    });
-    damaged.addEventListener("change", function () {
-      if (damaged.checked) { correction.checked = false; }
-      else { reason.value = ""; removePhoto(); }
-      render();
-      if (damaged.checked && !reason.value) { reason.focus(); } else { later(refocus); }
-    });
-    correction.addEventListener("change", function () { render(); later(refocus); });
-    $("hh-change").addEventListener("click", function () {
-      st.receipt = null; st.info = null; save(TKEY, null);
-      setPending(null); clearFields(); render(); show("info", "");
-    });
-    $("hh-close").addEventListener("click", function () {
-      var name = st.receipt;
-      if (!name || !window.confirm(T.confirm_close)) { later(refocus); return; }
-      chain = chain.then(function () {
-        return send(urls.tally_close, { receipt: name }, name, function (outcome, data) {
-          if (outcome === "ok") { refresh(); }
-          else if (outcome === "err") { refresh(); }
-        });
-      });
-    });
-
-    handler = function (code) {
-      if (!st.receipt || (RECEIPT.test(code) && code.toUpperCase() !== st.receipt.toUpperCase())) {
-        return chooseReceipt(code.toUpperCase(), false);
-      }
-      if (RECEIPT.test(code)) { return refresh(); }
-      var wait = st.photoWait;
-      return (wait || Promise.resolve()).then(function () { return sendItem(code); });
-    };
-
-    var start = box.getAttribute("data-receipt") || load(TKEY, null);
-    render();
-    if (start) { chooseReceipt(String(start).toUpperCase(), true); }
-  }
-
   if (flow === "scan") { scanFlow(); }
   else if (flow === "putaway" || flow === "transfer") { moveFlow(); }
   else if (flow === "count") { countFlow(); }
-  else if (flow === "tally") { tallyFlow(); }
-
-  renderQueue();
-  renderErrors();
-  flush();
-  later(refocus);
 }());

@@ -1,207 +1,20 @@
-/* Picking and packing on the scanner: scan field, colour and sound, the offline queue.
- *
- * Same behaviour as handheld.js (which keeps its flows private): configuration from data-
- * attributes on #pick, nothing inline (the Content-Security-Policy forbids it), one scan
- * field that focus returns to, one idempotency key per write, writes waiting in
- * localStorage (per user) while the network is down and sent in order, each with its
- * original key, when it is back.
+/* Picking and packing on the scanner: only the two flows live here. The scan field, colour
+ * and sound, idempotency keys and the offline queue are the scanner component's
+ * (scanner.js); configuration comes from data- attributes on #pick, nothing inline (the
+ * Content-Security-Policy forbids it).
  */
 (function () {
   "use strict";
 
-  var S = window.WmsScanner;
-  var parse = S.parse, load = S.load, save = S.save, uuid = S.uuid, csrf = S.csrf,
-    beep = S.beep;
-
+  var S = window.WmsScanner, scanner = S.scanner, parse = S.parse;
   var root = document.getElementById("pick");
-  if (!root) { return; }
+  if (!root || !scanner) { return; }
   var flow = root.getAttribute("data-flow") || "";
-  var user = root.getAttribute("data-user") || "anonymous";
   var urls = parse(root.getAttribute("data-urls"), {});
   var T = parse(root.getAttribute("data-i18n"), {});
-  var QKEY = "wms.pick.queue." + user;
-  var EKEY = "wms.pick.errors." + user;
-  var TIMEOUT = 10000;
+  var show = scanner.show, prompt = scanner.prompt, send = scanner.send;
 
   function $(id) { return document.getElementById(id); }
-  var scan = $("hh-scan");
-  var form = $("hh-scan-form");
-  var promptEl = $("hh-prompt");
-  var msg = $("hh-msg");
-
-  /* ------------------------------------------------------------------ sound and colour */
-  var flashTimer = null;
-  function flash(kind) {
-    var body = document.body;
-    body.classList.remove("hh-flash-ok", "hh-flash-err", "hh-flash-queued");
-    void body.offsetWidth;
-    body.classList.add("hh-flash-" + kind);
-    clearTimeout(flashTimer);
-    flashTimer = setTimeout(function () {
-      body.classList.remove("hh-flash-ok", "hh-flash-err", "hh-flash-queued");
-    }, 900);
-  }
-  function show(kind, text) {
-    if (msg) {
-      msg.hidden = !text;
-      msg.textContent = text || "";
-      msg.className = "hh-msg hh-msg-" + kind;
-    }
-    if (kind === "info") { return; }
-    flash(kind);
-    beep(kind !== "err");
-    if (kind === "err" && navigator.vibrate) { navigator.vibrate([120, 60, 120]); }
-  }
-
-  /* ------------------------------------------------------------------ focus */
-  function editing(el) {
-    return !!el && el !== scan && el.matches && el.matches("input, select, textarea") &&
-      el.type !== "hidden" && el.type !== "checkbox";
-  }
-  function later(fn) { setTimeout(fn, 0); }
-  function refocus() {
-    if (!scan || editing(document.activeElement)) { return; }
-    if (document.activeElement !== scan) { scan.focus({ preventScroll: true }); }
-  }
-  if (scan) {
-    scan.addEventListener("blur", function () { later(refocus); });
-    document.addEventListener("click", function (e) {
-      if (!e.target.closest("input, select, textarea, a")) { later(refocus); }
-    });
-    Array.prototype.forEach.call(document.querySelectorAll(".hh-edit"), function (el) {
-      el.addEventListener("keydown", function (e) {
-        if (e.key === "Enter") { e.preventDefault(); el.blur(); scan.focus(); }
-      });
-      el.addEventListener("blur", function () { later(refocus); });
-    });
-    window.addEventListener("pageshow", function () { later(refocus); });
-    var kbd = $("hh-keyboard");
-    if (kbd) {
-      kbd.addEventListener("click", function () {
-        var typing = scan.getAttribute("inputmode") !== "none";
-        scan.setAttribute("inputmode", typing ? "none" : "text");
-        kbd.setAttribute("aria-pressed", typing ? "false" : "true");
-        scan.blur();
-        later(function () { scan.focus(); });
-      });
-    }
-  }
-
-  /* ------------------------------------------------------------------ HTTP and the queue */
-  function post(url, body) {
-    var ctl = window.AbortController ? new AbortController() : null;
-    var timer = ctl ? setTimeout(function () { ctl.abort(); }, TIMEOUT) : null;
-    return fetch(url, {
-      method: "POST", credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "Accept": "application/json",
-                 "X-CSRFToken": csrf() },
-      body: JSON.stringify(body), signal: ctl ? ctl.signal : undefined
-    }).then(function (r) {
-      clearTimeout(timer);
-      var type = r.headers.get("Content-Type") || "";
-      if (type.indexOf("application/json") < 0) {
-        return { status: r.status, session: r.redirected || r.status < 400 };
-      }
-      return r.json().then(function (data) { return { status: r.status, data: data }; });
-    }, function (err) { clearTimeout(timer); throw err; });
-  }
-  function errorText(data) {
-    return data && data.error && data.error.message ? data.error.message : T.server;
-  }
-  function queue() { return load(QKEY, []); }
-  function enqueue(item) { var q = queue(); q.push(item); save(QKEY, q); renderQueue(); }
-  function dequeue(key) {
-    save(QKEY, queue().filter(function (it) { return it.key !== key; }));
-    renderQueue();
-  }
-  function addError(item, text) {
-    var errs = load(EKEY, []);
-    errs.push({ label: item.label, message: text, at: Date.now() });
-    save(EKEY, errs.slice(-50));
-    renderErrors();
-  }
-  function renderQueue() {
-    var box = $("hh-queue");
-    if (!box) { return; }
-    var n = queue().length;
-    box.setAttribute("data-count", String(n));
-    box.classList.toggle("hh-has-queue", n > 0);
-    $("hh-queue-n").textContent = String(n);
-    var net = $("hh-net");
-    if (net) {
-      net.textContent = navigator.onLine ? T.online : T.offline;
-      net.classList.toggle("hh-offline", !navigator.onLine);
-    }
-  }
-  function renderErrors() {
-    var box = $("hh-errors");
-    if (!box) { return; }
-    var errs = load(EKEY, []), list = $("hh-errors-list");
-    list.textContent = "";
-    errs.forEach(function (e) {
-      var li = document.createElement("li"), what = document.createElement("b");
-      what.textContent = e.label || "";
-      li.appendChild(what);
-      li.appendChild(document.createTextNode(" " + e.message));
-      list.appendChild(li);
-    });
-    box.hidden = errs.length === 0;
-  }
-  var flushing = false;
-  function flush() {
-    renderQueue();
-    if (flushing || !navigator.onLine) { return; }
-    var q = queue();
-    if (!q.length) { return; }
-    flushing = true;
-    var item = q[0];
-    post(item.url, item.body).then(function (res) {
-      flushing = false;
-      if (res.session) { show("err", T.session); return; }
-      if (!res.data || res.status >= 500) { show("err", T.server); return; }
-      dequeue(item.key);
-      if (res.status < 300) { show("ok", T.sent + " " + (res.data.message || item.label)); }
-      else { addError(item, errorText(res.data)); show("err", item.label + ": " + errorText(res.data)); }
-      flush();
-    }, function () { flushing = false; renderQueue(); });
-  }
-  /* then(outcome, data): outcome "ok", "queued" or "err". */
-  function send(url, body, label, then) {
-    body.idempotency_key = uuid();
-    var item = { key: body.idempotency_key, url: url, body: body, label: label, at: Date.now() };
-    function queued() { enqueue(item); show("queued", T.queued); then("queued", null); flush(); }
-    if (!navigator.onLine || queue().length) { queued(); return Promise.resolve(); }
-    return post(url, body).then(function (res) {
-      if (res.session) { enqueue(item); show("err", T.session); then("queued", null); return; }
-      if (!res.data || res.status >= 500) { queued(); return; }
-      if (res.status < 300) { show("ok", res.data.message || label); then("ok", res.data); }
-      else { show("err", errorText(res.data)); then("err", res.data); }
-    }, queued);
-  }
-  window.addEventListener("online", flush);
-  window.addEventListener("offline", renderQueue);
-  setInterval(function () { if (queue().length) { flush(); } }, 15000);
-  if ($("hh-send-now")) { $("hh-send-now").addEventListener("click", flush); }
-  if ($("hh-errors-clear")) {
-    $("hh-errors-clear").addEventListener("click", function () { save(EKEY, []); renderErrors(); });
-  }
-
-  /* ------------------------------------------------------------------ scans, in order */
-  var chain = Promise.resolve();
-  var handler = null;
-  if (form && scan) {
-    form.addEventListener("submit", function (e) {
-      if (!handler) { return; }
-      e.preventDefault();
-      var code = scan.value.replace(/^\s+|\s+$/g, "");
-      scan.value = "";
-      refocus();
-      if (!code) { return; }
-      chain = chain.then(function () { return handler(code); })
-        .catch(function () { show("err", T.server); });
-    });
-  }
-  function prompt(text) { if (promptEl) { promptEl.textContent = text; } }
   function setText(id, text) { var el = $(id); if (el) { el.textContent = text; } }
   function upper(s) { return String(s || "").toUpperCase(); }
 
@@ -285,7 +98,7 @@
       render();
     }
     qty.addEventListener("input", checkShort);
-    handler = function (code) {
+    scanner.onScan(function (code) {
       var l = current();
       if (!l) { show("info", T.all_done); return; }
       if (!st.location) {
@@ -311,7 +124,7 @@
       checkShort();
       render();
       show("ok", "");
-    };
+    });
     confirmBtn.addEventListener("click", function () {
       var l = current();
       if (!l || !st.location || !st.product) { return; }
@@ -322,7 +135,7 @@
       if (short) { body.reason = reason.value.trim(); }
       var label = qty.value.trim() + " × " + l.sku + " @ " + l.location_barcode;
       var line = l;
-      chain = chain.then(function () {
+      scanner.serial(function () {
         return send(urls.pick, body, label, function (outcome) {
           if (outcome === "err") { return; }
           line.sent = true;
@@ -361,7 +174,7 @@
       if (state === "picked") { prompt(allSeen() ? T.scan_tracking : T.scan_items); }
     }
     function go(code) { window.location.assign(urls.pack_page + "?code=" + encodeURIComponent(code)); }
-    handler = function (code) {
+    scanner.onScan(function (code) {
       if (!orderNo || state !== "picked") { go(code); return; }
       if (allSeen()) {
         if (tracking) { tracking.value = code; show("ok", ""); }
@@ -379,9 +192,9 @@
       seen[it.sku] = (seen[it.sku] || 0) + 1;
       render();
       show("ok", "");
-    };
+    });
     function write(url, body, label) {
-      chain = chain.then(function () {
+      scanner.serial(function () {
         return send(url, body, label, function (outcome) {
           if (outcome === "ok") { setTimeout(function () { go(orderNo); }, 600); }
         });
@@ -404,9 +217,4 @@
 
   if (flow === "pick") { pickFlow(); }
   else if (flow === "pack") { packFlow(); }
-
-  renderQueue();
-  renderErrors();
-  flush();
-  later(refocus);
 }());

@@ -4,6 +4,8 @@ screen (receiving, put-away, picking, dispatch) recognises the same codes the sa
 A code that looks like a known identifier but fails its check digit keeps that kind and is
 marked invalid, so the operator hears "misread, scan again" instead of "unknown location".
 Anything unrecognised is ``text``: the caller looks it up as a location barcode or an SKU.
+Why a code is invalid is a ``Problem``: a stable code, an ``N_()`` template and its
+parameters, put into the reader's language by the page that shows it.
 """
 from __future__ import annotations
 
@@ -16,10 +18,11 @@ from typing import Any, Callable
 
 from stdnum import numdb
 
-from wms.core.errors import ValidationError
+from wms.core.errors import N_, ValidationError
 from wms.logistics.identifiers import (
-    AWB_PATTERN, CONTAINER_PATTERN, GTIN_LENGTHS, S10_PATTERN, clean, is_digits, validate_awb,
-    validate_container, validate_gln, validate_gsin, validate_gtin, validate_s10, validate_sscc)
+    AWB_PATTERN, CONTAINER_PATTERN, GTIN_LENGTHS, S10_PATTERN, WRONG_CHECK_DIGIT, clean,
+    is_digits, validate_awb, validate_container, validate_gln, validate_gsin, validate_gtin,
+    validate_s10, validate_sscc)
 
 KINDS = ("sscc", "gtin", "gs1", "s10", "awb", "container", "text")
 
@@ -34,20 +37,57 @@ _RAW_GS1_START = re.compile(r"^(00[0-9]{18}|0[12][0-9]{14})")
 
 
 @dataclass(frozen=True)
+class Problem:
+    """Why a code is invalid: ``code`` never changes (pages and clients match on it),
+    ``template`` is the English ``N_()`` sentence the edge translates, ``params`` fill it."""
+    code: str
+    template: str
+    params: dict[str, Any] = field(default_factory=dict, hash=False)
+
+    @property
+    def message(self) -> str:
+        """In English, for logs and tests; pages translate ``template`` instead."""
+        return self.template % self.params if self.params else self.template
+
+
+def _problem_of(exc: ValidationError, **extra: Any) -> Problem:
+    """An identifier's own refusal (wms.logistics.identifiers) as a scan problem."""
+    code = "bad_check_digit" if exc.template == WRONG_CHECK_DIGIT else "bad_format"
+    return Problem(code, exc.template, {**exc.params, **extra})
+
+
+@dataclass(frozen=True)
 class Scan:
-    """What a scanned code is. ``parts`` holds the parsed fields, JSON-serialisable."""
+    """What a scanned code is. ``parts`` holds the parsed fields, JSON-serialisable;
+    ``problems`` says why an invalid code is invalid (empty when it is valid)."""
     kind: str
     valid: bool
     value: str
     parts: dict[str, Any] = field(default_factory=dict, hash=False)
-    error: str | None = None
+    problems: tuple[Problem, ...] = ()
+
+    @property
+    def problem(self) -> Problem | None:
+        return self.problems[0] if self.problems else None
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return asdict(self) | {"problems": [asdict(p) for p in self.problems]}
 
 
 class _Malformed(Exception):
     """An element string that cannot be split into AIs; nothing after the fault is known."""
+
+    def __init__(self, code: str, template: str, **params: Any) -> None:
+        super().__init__(code)
+        self.problem = Problem(code, template, params)
+
+
+class _BadValue(ValueError):
+    """One AI's value that reads but means nothing (a 13th month, a short postal code)."""
+
+    def __init__(self, code: str, template: str, **params: Any) -> None:
+        super().__init__(code)
+        self.problem = Problem(code, template, params)
 
 
 @dataclass(frozen=True)
@@ -71,10 +111,13 @@ def _gs1_date(value: str, ai: str, today: datetime.date) -> str:
     elif year - today.year <= -50:
         year += 100
     if not 1 <= month <= 12:
-        raise ValueError(f"({ai}) {value} is not a date: there is no month {month}")
+        raise _BadValue("gs1_bad_date", N_("(%(ai)s) %(value)s is not a date: there is no "
+                                           "month %(month)s"), ai=ai, value=value, month=month)
     last = calendar.monthrange(year, month)[1]
     if day > last:
-        raise ValueError(f"({ai}) {value} is not a date: {year}-{month:02d} has {last} days")
+        raise _BadValue("gs1_bad_date", N_("(%(ai)s) %(value)s is not a date: %(month)s has "
+                                           "%(days)s days"),
+                        ai=ai, value=value, month=f"{year}-{month:02d}", days=last)
     return datetime.date(year, month, day or last).isoformat()
 
 
@@ -121,7 +164,9 @@ def _lookup_ai(text: str) -> tuple[str, _AI]:
             return text[:size], AIS[text[:size]]
     ai, info = _stdnum_ais.info(text)[0]
     if not info or not text.startswith(ai) or len(ai) < 2:
-        raise _Malformed(f"unknown application identifier at “{text[:4]}”")
+        raise _Malformed("gs1_unknown_ai", N_("Not a readable GS1 element string: unknown "
+                                              "application identifier at “%(text)s”"),
+                         text=text[:4])
     formats = info["format"].split("+")
     length = sum(int(re.sub(r"[^0-9]", " ", f).split()[-1]) for f in formats)
     fixed = not any(".." in f or "[" in f for f in formats)
@@ -130,29 +175,39 @@ def _lookup_ai(text: str) -> tuple[str, _AI]:
 
 def _check_value(ai: str, spec: _AI, value: str) -> None:
     if spec.fixed and len(value) != spec.length:
-        raise _Malformed(f"({ai}) needs {spec.length} characters, got {len(value)}")
+        raise _Malformed("gs1_wrong_length", N_("Not a readable GS1 element string: (%(ai)s) "
+                                                "needs %(length)s characters, got %(got)s"),
+                         ai=ai, length=spec.length, got=len(value))
     if not value:
-        raise _Malformed(f"({ai}) is empty")
+        raise _Malformed("gs1_empty", N_("Not a readable GS1 element string: (%(ai)s) is "
+                                         "empty"), ai=ai)
     if len(value) > spec.length:
-        raise _Malformed(f"({ai}) is longer than {spec.length} characters; "
-                         f"is a GS separator missing?")
+        raise _Malformed("gs1_too_long", N_("Not a readable GS1 element string: (%(ai)s) is "
+                                            "longer than %(length)s characters; is a GS "
+                                            "separator missing?"), ai=ai, length=spec.length)
     if spec.numeric and not is_digits(value):
-        raise _Malformed(f"({ai}) must be digits only")
+        raise _Malformed("gs1_not_digits", N_("Not a readable GS1 element string: (%(ai)s) "
+                                              "must be digits only"), ai=ai)
     if not _GS1_CHARS.match(value):
-        raise _Malformed(f"({ai}) contains characters not allowed in GS1 data")
+        raise _Malformed("gs1_bad_characters", N_("Not a readable GS1 element string: "
+                                                  "(%(ai)s) contains characters not allowed "
+                                                  "in GS1 data"), ai=ai)
 
 
 def _split_parenthesised(text: str) -> list[tuple[str, str]]:
     """``(AI)value`` pairs; separators some scanners add after a value are ignored."""
     pieces = _PARENTHESISED.split(text)
     if pieces[0]:
-        raise _Malformed(f"“{pieces[0]}” comes before the first application identifier")
+        raise _Malformed("gs1_text_before_ai", N_("Not a readable GS1 element string: "
+                                                  "“%(text)s” comes before the first "
+                                                  "application identifier"), text=pieces[0])
     fields = []
     for ai, value in zip(pieces[1::2], pieces[2::2]):
         value = value.strip("".join(SEPARATORS))
         known, spec = _lookup_ai(ai + value)
         if known != ai:
-            raise _Malformed(f"unknown application identifier ({ai})")
+            raise _Malformed("gs1_unknown_ai", N_("Not a readable GS1 element string: unknown "
+                                                  "application identifier (%(ai)s)"), ai=ai)
         _check_value(ai, spec, value)
         fields.append((ai, value))
     return fields
@@ -192,15 +247,17 @@ def parse_gs1(text: str, today: datetime.date | None = None) -> Scan:
     try:
         fields = (_split_parenthesised(text) if text.startswith("(") else _split_raw(text))
         if not fields:
-            raise _Malformed("no application identifier")
+            raise _Malformed("gs1_no_ai", N_("Not a readable GS1 element string: no "
+                                             "application identifier"))
     except _Malformed as exc:
-        return Scan("gs1", False, text, {}, f"Not a readable GS1 element string: {exc}.")
+        return Scan("gs1", False, text, {}, (exc.problem,))
     ais: dict[str, str] = {}
     parts: dict[str, Any] = {}
-    errors: list[str] = []
+    errors: list[Problem] = []
     for ai, value in fields:
         if ais.get(ai, value) != value:
-            errors.append(f"({ai}) appears twice with different values.")
+            errors.append(Problem("gs1_duplicate_ai", N_("(%(ai)s) appears twice with "
+                                                         "different values"), {"ai": ai}))
             continue
         ais[ai] = value
         spec = AIS.get(ai)
@@ -211,51 +268,50 @@ def parse_gs1(text: str, today: datetime.date | None = None) -> Scan:
                 spec.check(value, field=spec.name)
             if ai == "421":
                 if len(value) < 4 or not is_digits(value[:3]):
-                    raise ValueError("(421) must be a 3-digit ISO country code and a postal code")
+                    raise _BadValue("gs1_bad_postal", N_("(421) must be a 3-digit ISO country "
+                                                         "code and a postal code"))
                 parts["ship_to_country"], value = value[:3], value[3:]
             parts[spec.name] = spec.convert(value, ai, today) if spec.convert else value
         except ValidationError as exc:
             parts[spec.name] = value
-            errors.append(f"({ai}) {exc.message}.")
-        except ValueError as exc:
-            errors.append(f"{exc}.")
+            errors.append(_problem_of(exc, ai=ai))
+        except _BadValue as exc:
+            errors.append(exc.problem)
     parts["ai"] = ais
     normalised = "".join(f"({ai}){value}" for ai, value in ais.items())
-    error = " ".join(errors) or None
     if len(fields) == 1 and "00" in ais:
-        return _sscc(ais["00"], error)
+        return _sscc(ais["00"], tuple(errors))
     if len(fields) == 1 and "01" in ais:
-        return _gtin(ais["01"], error)
-    return Scan("gs1", not errors, normalised, parts, error)
+        return _gtin(ais["01"], tuple(errors))
+    return Scan("gs1", not errors, normalised, parts, tuple(errors))
 
 
-def _sscc(number: str, error: str | None = None) -> Scan:
+def _sscc(number: str, problems: tuple[Problem, ...] = ()) -> Scan:
     parts = {"extension": number[0], "reference": number[1:17], "check": number[17]}
-    if error is None:
-        error = _error(validate_sscc, number)
-    return Scan("sscc", error is None, number, parts, error)
+    problems = problems or _problems(validate_sscc, number)
+    return Scan("sscc", not problems, number, parts, problems)
 
 
-def _gtin(number: str, error: str | None = None) -> Scan:
+def _gtin(number: str, problems: tuple[Problem, ...] = ()) -> Scan:
     parts = {"gtin14": number.rjust(14, "0"), "check": number[-1]}
-    if error is None:
-        error = _error(validate_gtin, number)
-    return Scan("gtin", error is None, number, parts, error)
+    problems = problems or _problems(validate_gtin, number)
+    return Scan("gtin", not problems, number, parts, problems)
 
 
-def _error(validate: Callable[[str], str], value: str) -> str | None:
+def _problems(validate: Callable[[str], str], value: str) -> tuple[Problem, ...]:
     try:
         validate(value)
     except ValidationError as exc:
-        return exc.message + "."
-    return None
+        return (_problem_of(exc),)
+    return ()
 
 
 def classify(code: str, *, today: datetime.date | None = None) -> Scan:
     """What a scanned code is. ``today`` fixes the century of GS1 dates (tests)."""
     original = (code or "").strip(" \t\r\n")
     if not original:
-        return Scan("text", False, "", {}, "Nothing was scanned.")
+        return Scan("text", False, "", {}, (Problem("nothing_scanned",
+                                                    N_("Nothing was scanned.")),))
     text = original
     symbology = _SYMBOLOGY_ID.match(text)
     if symbology and symbology.group() not in GS1_SYMBOLOGIES:
@@ -273,17 +329,17 @@ def classify(code: str, *, today: datetime.date | None = None) -> Scan:
     if match := S10_PATTERN.match(compact):
         service, serial, check, country = match.groups()
         parts = {"service": service, "serial": serial, "check": check, "country": country}
-        error = _error(validate_s10, compact)
-        return Scan("s10", error is None, compact, parts, error)
+        problems = _problems(validate_s10, compact)
+        return Scan("s10", not problems, compact, parts, problems)
     if match := AWB_PATTERN.match(compact):
         prefix, serial, check = match.groups()
         parts = {"prefix": prefix, "serial": serial, "check": check}
-        error = _error(validate_awb, compact)
-        return Scan("awb", error is None, f"{prefix}-{serial}{check}", parts, error)
+        problems = _problems(validate_awb, compact)
+        return Scan("awb", not problems, f"{prefix}-{serial}{check}", parts, problems)
     container = clean(text, drop="-")
     if match := CONTAINER_PATTERN.match(container):
         owner, category, serial, check = match.groups()
         parts = {"owner": owner, "category": category, "serial": serial, "check": check}
-        error = _error(validate_container, container)
-        return Scan("container", error is None, container, parts, error)
+        problems = _problems(validate_container, container)
+        return Scan("container", not problems, container, parts, problems)
     return Scan("text", True, original)
