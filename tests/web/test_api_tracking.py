@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 from tests.web.test_api import assert_error, bearer
 from wms.core.context import SYSTEM, acting_as
 from wms.core.db import utcnow
-from wms.logistics import services as lg
+from wms.logistics.shipments import find_shipment
+from wms.logistics.units import create_unit
 from wms.logistics.identifiers import make_s10
 from wms.logistics.models import (Shipment, TrackingEvent, TransportUnit, WebhookDelivery,
                                   WebhookSubscription)
@@ -36,7 +37,7 @@ def snapshot(db, shipment_id: int) -> tuple:
 
 
 def train_box(db):
-    shipment = lg.find_shipment(db, "X8025-LZ-DUI")
+    shipment = find_shipment(db, "X8025-LZ-DUI")
     box = db.scalars(select(TransportUnit).where(TransportUnit.shipment_id == shipment.id,
                                                  TransportUnit.kind == "container")).first()
     return shipment, box
@@ -155,7 +156,7 @@ def test_shipments_list_and_detail(client, db):
     assert body["timeline"][-1]["time"].endswith("+05:00")  # as Dostyk reported it
     assert_error(client.get("/api/v1/shipments?status=flying", headers=headers),
                  422, "validation_error", "status")
-    mail = lg.find_shipment(db, "MAIL-LZOE-0001")
+    mail = find_shipment(db, "MAIL-LZOE-0001")
     assert_error(client.get(f"/api/v1/shipments/{mail.id}", headers=owner), 404, "not_found")
     owned = client.get("/api/v1/shipments", headers=owner).json
     assert mail.id not in {s["id"] for s in owned["items"]} and owned["total"] == 3
@@ -211,8 +212,8 @@ def test_nodes(client, db):
 def test_unit_scan_is_idempotent_by_its_key(client, db):
     headers = bearer(db, "operator")
     with acting_as(SYSTEM):
-        mail = lg.find_shipment(db, "MAIL-LZOE-0001")
-        parcel = lg.create_unit(db, "parcel", make_s10("RR", 77000001, "CN"), shipment=mail)
+        mail = find_shipment(db, "MAIL-LZOE-0001")
+        parcel = create_unit(db, "parcel", make_s10("RR", 77000001, "CN"), shipment=mail)
         bag = db.scalar(select(TransportUnit).where(TransportUnit.kind == "bag"))
     fresh(db)
     before = count(db)
