@@ -12,13 +12,12 @@ signs. This page imports the dispatch desk's drawings and titles; the desk does 
 from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template
-from sqlalchemy import select
 
 from wms.core.db import utcnow
 from wms.logistics.links import (ExpiredToken, InvalidToken, link_key, public_view,
                                  read_tracking_token, token_expiry)
-from wms.logistics.models import RouteNode, Shipment
-from wms.logistics.queries import shipment_events, shipment_position
+from wms.logistics.models import Shipment
+from wms.logistics.queries import chinese_node_names, shipment_events, shipment_position
 
 from .db import db
 from .dispatch.drawing import route_diagram, shipment_timeline
@@ -41,8 +40,7 @@ def localised(view: dict) -> dict:
     ones (``public_view`` takes no language)."""
     if not is_zh():
         return view
-    names = dict(db().execute(select(RouteNode.name, RouteNode.name_zh)
-                              .where(RouteNode.name_zh.is_not(None))).all())
+    names = chinese_node_names(db())
 
     def zh(value):
         return names.get(value, value) if isinstance(value, str) else value

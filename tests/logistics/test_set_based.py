@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from wms.logistics.events import ingest_events
 from wms.logistics.identifiers import make_s10
@@ -24,8 +24,13 @@ def rail_shipment(db, reference: str, parcels: int, serial: int):
         planned_departure=T0, planned_arrival=T0 + timedelta(days=19))], book=True,
         now=T0 - timedelta(days=1))
     container = create_unit(db, "container", container_no("CSQ", serial), shipment=shipment)
-    units = [create_unit(db, "parcel", make_s10("RR", serial * 1000 + i, "CN"),
-                         shipment=shipment, parent=container) for i in range(parcels)]
+    # Test data in one insert: the parcels are the setting, not what is measured.
+    numbers = [make_s10("RR", serial * 1000 + i, "CN") for i in range(parcels)]
+    db.execute(insert(TransportUnit), [
+        dict(kind="parcel", identifier=n, scheme="s10", shipment_id=shipment.id,
+             parent_id=container.id) for n in numbers])
+    units = db.scalars(select(TransportUnit).where(TransportUnit.identifier.in_(numbers))
+                       .order_by(TransportUnit.identifier)).all()
     return shipment, container, units
 
 
@@ -88,3 +93,27 @@ def test_loading_a_container_costs_the_same_for_10_and_500_parcels(db, statement
     loaded = db.scalars(select(TransportUnit).where(TransportUnit.parent_id == large.id)).all()
     assert len(loaded) == 500 and all(u.status == "in_transit" for u in loaded)
     assert large.parent_id == train.id
+
+
+def test_repacking_many_units_in_one_batch_costs_the_same_and_is_audited(db, statements):
+    from wms.core.audit import AuditEvent
+    counts = []
+    for n, serial in ((10, 301), (500, 302)):
+        shipment, _, parcels = rail_shipment(db, f"REPACK-{n}", n, serial)
+        other = create_unit(db, "container", container_no("CSQ", serial + 50),
+                            shipment=shipment)
+        batch = [dict(id=f"r{n}-{i}", code="LOAD", unit=p.identifier, parent=other.identifier,
+                      node="LANZHOU", time=T0 - timedelta(hours=1)) for i, p in
+                 enumerate(parcels)]
+        with statements() as sent:
+            result = ingest_events(db, "rail:crct", batch, now=NOW)
+        counts.append(len(sent))
+        assert result.accepted == n
+        db.expire_all()
+        assert {p.parent_id for p in parcels} == {other.id}
+        trail = db.scalars(select(AuditEvent).where(
+            AuditEvent.model == "transport_unit", AuditEvent.field == "parent_id",
+            AuditEvent.record_id.in_([p.id for p in parcels]),
+            AuditEvent.new_value == str(other.id))).all()
+        assert len(trail) == n
+    assert counts[0] == counts[1], counts

@@ -22,7 +22,7 @@ from wms.core.db import utcnow
 from wms.core.errors import N_, NotFound, ValidationError
 from wms.logistics.events import IngestResult, ingest_csv, ingest_events as ingest
 from wms.logistics.links import issue_tracking_link
-from wms.logistics.loading import ScanResult, scan_unit as scan
+from wms.logistics.loading import scan_unit as scan
 from wms.logistics.models import RouteNode, Shipment, ShipmentLeg, WebhookSubscription
 from wms.logistics.network import leg_path
 from wms.logistics.queries import (BoardFilter, deliveries_query, event_units,
@@ -291,25 +291,7 @@ def _scan_id(payload: dict) -> str:
     return key
 
 
-def loading_body(result: ScanResult) -> dict:
-    """The loading scanner's answer (``/dispatch/m/api/scan``), field for field."""
-    if result.action == "load":
-        message = _("%(unit)s loaded into %(into)s", unit=result.unit.identifier,
-                    into=result.into.identifier)
-    else:
-        message = _("%(unit)s unloaded", unit=result.unit.identifier)
-    if result.inside:
-        message += " " + _("(with %(n)s units inside)", n=result.inside)
-    if result.replayed:
-        message = _("Already recorded: %(message)s", message=message)
-    return {"message": message, "accepted": result.accepted,
-            "duplicates": result.duplicates, "unit": result.unit.identifier,
-            "kind": result.unit.kind,
-            "into": result.into.identifier if result.into else None,
-            "inside": result.inside}
-
-
-@operation("/transport-units/<code>/load", "POST", summary="Load a unit into another",
+@operation("/transport-units/<path:code>/load", "POST", summary="Load a unit into another",
            tag="tracking", body=UNIT_LOAD_IN, response=UNIT_LOADING, status=201,
            roles=("operator", *DISPATCH))
 def load_unit(code: str, payload: dict):
@@ -320,12 +302,12 @@ def load_unit(code: str, payload: dict):
     key = _scan_id(payload)
 
     def use_case(session: Session):
-        return 201, loading_body(scan(session, "load", code, into=payload["into"],
-                                      node=payload["node"], scan_id=key))
+        return 201, scan(session, "load", code, into=payload["into"], node=payload["node"],
+                         scan_id=key).as_answer(_)
     return write(payload, use_case)
 
 
-@operation("/transport-units/<code>/unload", "POST", summary="Unload a unit from what it "
+@operation("/transport-units/<path:code>/unload", "POST", summary="Unload a unit from what it "
            "is in", tag="tracking", body=UNIT_UNLOAD_IN, response=UNIT_LOADING, status=201,
            roles=("operator", *DISPATCH))
 def unload_unit(code: str, payload: dict):
@@ -333,8 +315,8 @@ def unload_unit(code: str, payload: dict):
     key = _scan_id(payload)
 
     def use_case(session: Session):
-        return 201, loading_body(scan(session, "unload", code, node=payload["node"],
-                                      scan_id=key))
+        return 201, scan(session, "unload", code, node=payload["node"],
+                         scan_id=key).as_answer(_)
     return write(payload, use_case)
 
 

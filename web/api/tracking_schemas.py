@@ -117,7 +117,8 @@ TIMELINE_ITEM = Schema("TimelineEvent", (
     Field("source", "string", True),
     Field("source_code", "string", True, nullable=True),
     Field("flagged", "boolean", True),
-    Field("flag_reason", "string", True, nullable=True),
+    Field("flag_reason", "string", True, "why it is flagged, a code: unknown_code (the "
+          "feed's code is not mapped)", nullable=True),
     Field("node", "string", True, nullable=True),
     Field("unit", "string", True, nullable=True),
 ), "One tracking event, normalised, with the source's own code.")

@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from zoneinfo import ZoneInfo
 
+from wms.logistics.events import FLAG_REASONS
 from wms.logistics.models import RouteNode
 from wms.logistics.times import zone_of
 
@@ -64,7 +65,16 @@ def titles() -> dict:
             "state_titles": STATE_TITLES, "milestone_titles": MILESTONE_TITLES,
             "classifier_titles": CLASSIFIER_TITLES, "node_kind_titles": NODE_KIND_TITLES,
             "unit_titles": UNIT_TITLES, "delivery_titles": DELIVERY_TITLES,
-            "kind_titles": KIND_TITLES}
+            "kind_titles": KIND_TITLES, "flag_reason": flag_reason}
+
+
+def flag_reason(event) -> str:
+    """Why an event was flagged, in the user's language (the event stores the code; rows
+    older than the codes keep their English note, shown as it is)."""
+    template = FLAG_REASONS.get(event.flag_reason or "")
+    if template is None:
+        return event.flag_reason or ""
+    return _(template, code=event.source_code)
 
 
 def titles() -> dict:
@@ -72,7 +82,16 @@ def titles() -> dict:
             "state_titles": STATE_TITLES, "milestone_titles": MILESTONE_TITLES,
             "classifier_titles": CLASSIFIER_TITLES, "node_kind_titles": NODE_KIND_TITLES,
             "unit_titles": UNIT_TITLES, "delivery_titles": DELIVERY_TITLES,
-            "kind_titles": KIND_TITLES}
+            "kind_titles": KIND_TITLES, "flag_reason": flag_reason}
+
+
+def flag_reason(event) -> str:
+    """Why an event was flagged, in the user's language (the event stores the code; rows
+    older than the codes keep their English note, shown as it is)."""
+    template = FLAG_REASONS.get(event.flag_reason or "")
+    if template is None:
+        return event.flag_reason or ""
+    return _(template, code=event.source_code)
 
 
 def local_zone() -> ZoneInfo:

@@ -9,35 +9,12 @@ from flask import render_template, request, url_for
 from flask_babel import gettext as _
 
 from wms.core.errors import N_, ValidationError
-from wms.logistics.loading import ScanResult, scan_unit
+from wms.logistics.loading import scan_unit
 from wms.logistics.network import list_nodes
 
 from ..db import db
 from ..idempotency import idempotency_key, write
 from .access import bp
-
-
-def scan_message(result: ScanResult) -> str:
-    """What the scanner shows, in the user's language."""
-    if result.action == "load":
-        message = _("%(unit)s loaded into %(into)s", unit=result.unit.identifier,
-                    into=result.into.identifier)
-    else:
-        message = _("%(unit)s unloaded", unit=result.unit.identifier)
-    if result.inside:
-        message += " " + _("(with %(n)s units inside)", n=result.inside)
-    if result.replayed:
-        message = _("Already recorded: %(message)s", message=message)
-    return message
-
-
-def scan_body(result: ScanResult) -> dict:
-    """The loading scanner's JSON answer (the API's load and unload answer the same)."""
-    return {"message": scan_message(result), "accepted": result.accepted,
-            "duplicates": result.duplicates, "unit": result.unit.identifier,
-            "kind": result.unit.kind,
-            "into": result.into.identifier if result.into else None,
-            "inside": result.inside}
 
 
 def scan_key(payload: dict) -> str | None:
@@ -71,9 +48,8 @@ def load_scan():
         payload = {**payload, "idempotency_key": key}
 
     def use_case(session):
-        return 201, scan_body(scan_unit(session, mode, payload.get("unit"),
-                                        into=payload.get("into"), node=payload.get("node"),
-                                        scan_id=key))
+        return 201, scan_unit(session, mode, payload.get("unit"), into=payload.get("into"),
+                              node=payload.get("node"), scan_id=key).as_answer(_)
     return write(payload, use_case)
 
 

@@ -24,6 +24,7 @@ from sqlalchemy import insert, or_, select, update
 from sqlalchemy.orm import Session, joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
+from wms.core.audit import AuditEvent
 from wms.core.context import current_actor
 from wms.core.db import utcnow
 from wms.core.errors import N_, NotFound, ValidationError
@@ -297,6 +298,7 @@ class _Trees:
                 select(TransportUnit).where(TransportUnit.id.in_(ids)))}
         self.parent = {u.id: u.parent_id for u in self.units.values()}
         self.moved: set[int] = set()
+        self.repacked: dict[int, int | None] = {}   # unit id: its parent before the batch
         self.children: dict[int | None, set[int]] = {}
         for unit_id, parent_id in self.parent.items():
             self.children.setdefault(parent_id, set()).add(unit_id)
@@ -307,10 +309,12 @@ class _Trees:
     def pack(self, child: TransportUnit, parent: TransportUnit | None) -> None:
         if parent is not None:
             check_nesting(child, parent, self.parent_of)
-        child.parent = parent
+        self.repacked.setdefault(child.id, child.parent_id)
+        set_committed_value(child, "parent_id", parent.id if parent is not None else None)
+        set_committed_value(child, "parent", parent)
         self.children.get(self.parent.get(child.id), set()).discard(child.id)
-        self.parent[child.id] = parent.id if parent is not None else None
-        self.children.setdefault(self.parent[child.id], set()).add(child.id)
+        self.parent[child.id] = child.parent_id
+        self.children.setdefault(child.parent_id, set()).add(child.id)
 
     def move(self, unit_ids: list[int], status: str, at: datetime, placed: bool,
              node_id: int | None, place: str | None) -> None:
@@ -328,16 +332,26 @@ class _Trees:
             self.moved.add(unit_id)
 
     def write_positions(self, session: Session, now: datetime) -> None:
-        """One UPDATE (many rows) for every unit an event moved; the units are not tracked
-        fields, so no audit row is owed."""
-        if not self.moved:
+        """One UPDATE (many rows) for every unit an event moved or repacked, and one INSERT
+        of the audit rows a changed parent owes (``parent_id`` is a tracked field)."""
+        changed = sorted(self.moved | set(self.repacked))
+        if not changed:
             return
-        user = current_actor().user_id
+        actor = current_actor()
         session.execute(update(TransportUnit), [
-            dict(id=u.id, status=u.status, status_at=u.status_at,
+            dict(id=u.id, parent_id=u.parent_id, status=u.status, status_at=u.status_at,
                  current_node_id=u.current_node_id, current_place=u.current_place,
-                 updated_at=now, updated_by_id=user)
-            for u in (self.units[i] for i in sorted(self.moved))])
+                 updated_at=now, updated_by_id=actor.user_id)
+            for u in (self.units[i] for i in changed)])
+        audit = [dict(model=TransportUnit.__tablename__, record_id=unit_id, kind="write",
+                      field="parent_id", old_value=None if before is None else str(before),
+                      new_value=None if self.parent[unit_id] is None
+                      else str(self.parent[unit_id]), note=None, user_id=actor.user_id,
+                      user_login=actor.login, at=now)
+                 for unit_id, before in sorted(self.repacked.items())
+                 if before != self.parent[unit_id]]
+        if audit:
+            session.execute(insert(AuditEvent), audit)
 
     def inside(self, root: int) -> list[int]:
         """The unit and everything in it now, by id."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Callable
 
 from sqlalchemy.orm import Session
 
@@ -26,6 +27,22 @@ ACTIONS = ("load", "unload", "event")
 HANDHELD = "wms:handheld"
 
 
+@dataclass(frozen=True)
+class Notice:
+    """A message as its template and parameters (a parameter may be a notice itself),
+    said in the user's language at the edge; ``then`` is said after it."""
+
+    template: str
+    params: dict
+    then: Notice | None = None
+
+    def render(self, translate: Callable[..., str]) -> str:
+        params = {k: v.render(translate) if isinstance(v, Notice) else v
+                  for k, v in self.params.items()}
+        text = translate(self.template, **params)
+        return f"{text} {self.then.render(translate)}" if self.then else text
+
+
 @dataclass
 class ScanResult:
     action: str
@@ -40,6 +57,33 @@ class ScanResult:
     def replayed(self) -> bool:
         """Already recorded under this scan id: nothing changed."""
         return bool(self.duplicates and not self.accepted)
+
+    @property
+    def notice(self) -> Notice:
+        """What the scanner shows: what happened, how many units inside went along, and
+        whether it had already been recorded."""
+        unit = self.unit.identifier
+        if self.action == "load":
+            said = Notice(N_("%(unit)s loaded into %(into)s"),
+                          {"unit": unit, "into": self.into.identifier})
+        elif self.action == "unload":
+            said = Notice(N_("%(unit)s unloaded"), {"unit": unit})
+        else:
+            said = Notice(N_("%(unit)s scanned: %(milestone)s"),
+                          {"unit": unit, "milestone": self.milestone})
+        if self.inside:
+            said = Notice(said.template, said.params,
+                          Notice(N_("(with %(n)s units inside)"), {"n": self.inside}))
+        if self.replayed:
+            said = Notice(N_("Already recorded: %(message)s"), {"message": said})
+        return said
+
+    def as_answer(self, translate: Callable[..., str]) -> dict:
+        """The loading scanner's JSON answer; the API's load and unload answer the same."""
+        return {"message": self.notice.render(translate), "accepted": self.accepted,
+                "duplicates": self.duplicates, "unit": self.unit.identifier,
+                "kind": self.unit.kind,
+                "into": self.into.identifier if self.into else None, "inside": self.inside}
 
 
 def scan_unit(session: Session, action: str, unit_code: str, *, node: str, scan_id: str,

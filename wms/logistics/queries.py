@@ -414,3 +414,10 @@ def nodes_query(kind: str | None = None):
                               values=", ".join(NODE_KINDS))
     stmt = select(RouteNode).where(RouteNode.active.is_(True)).order_by(RouteNode.code)
     return stmt.where(RouteNode.kind == kind) if kind else stmt
+
+
+def chinese_node_names(session: Session) -> dict[str, str]:
+    """Node names in Chinese by their English names (the public view names places in
+    English)."""
+    return dict(session.execute(select(RouteNode.name, RouteNode.name_zh)
+                                .where(RouteNode.name_zh.is_not(None))).all())

@@ -169,15 +169,6 @@ def ancestor_ids(session: Session, units: Iterable[int]) -> set[int]:
     return set(session.scalars(select(up.c.id)))
 
 
-def unit_contents(session: Session, unit: TransportUnit) -> list[TransportUnit]:
-    """Everything inside the unit, however deep."""
-    ids = descendant_ids(session, [unit.id]) - {unit.id}
-    if not ids:
-        return []
-    return list(session.scalars(select(TransportUnit).where(TransportUnit.id.in_(ids))
-                                .order_by(TransportUnit.id)))
-
-
 def attach_unit(session: Session, unit: TransportUnit, shipment: Shipment) -> None:
     """The unit travels on the shipment."""
     if shipment.state in ("delivered", "cancelled"):
