@@ -274,17 +274,17 @@ def test_load_and_unload_are_the_loading_scanners_door(client, db):
     assert db.get(TransportUnit, box.id).parent_id is None
     # The same mistakes answer the same code and field here and on the scanner.
     login(client, "operator")
-    for code, payload, mode in [
+    for n, (code, payload, mode) in enumerate([
             ("MSKU0000000", {"into": train.identifier, "node": "WUWEI"}, "load"),
-            (train.identifier, {"into": "MSKU0000000", "node": "WUWEI"}, "load"),
+            (box.identifier, {"into": "MSKU0000000", "node": "WUWEI"}, "load"),
             (box.identifier, {"into": box.identifier, "node": "WUWEI"}, "load"),
-            (box.identifier, {"node": "ATLANTIS"}, "unload")]:
+            (box.identifier, {"node": "ATLANTIS"}, "unload")]):
         api = client.post(f"/api/v1/transport-units/{code}/{mode}",
-                          json={**payload, "idempotency_key": f"api-bad-{mode}-{len(code)}"},
+                          json={**payload, "idempotency_key": f"api-bad-{n}-12345"},
                           headers=headers)
         scanner = client.post("/dispatch/m/api/scan", json={
             **payload, "mode": mode, "unit": code,
-            "idempotency_key": f"hh-bad-{mode}-{len(code)}"})
+            "idempotency_key": f"hh-bad-{n}-12345"})
         assert api.status_code == scanner.status_code and api.status_code in (404, 422)
         assert api.json["error"]["code"] == scanner.json["error"]["code"]
         assert api.json["error"]["field"] == scanner.json["error"]["field"], api.json

@@ -291,13 +291,15 @@ def _scan_id(payload: dict) -> str:
     return key
 
 
-@operation("/transport-units/<path:code>/load", "POST", summary="Load a unit into another",
+@operation("/transport-units/<code>/load", "POST", summary="Load a unit into another",
            tag="tracking", body=UNIT_LOAD_IN, response=UNIT_LOADING, status=201,
            roles=("operator", *DISPATCH))
 def load_unit(code: str, payload: dict):
     """What the loading scanner does: the unit and everything in it go into ``into`` at
     ``node``. A warehouse package's SSCC becomes a unit on its first scan and joins the
-    shipment of what it goes into. The Idempotency-Key is the scan id: a replay answers
+    shipment of what it goes into. (What is loaded is named in the path: parcels, pallets,
+    containers, ULDs and wagons have no slash in their numbers; the train or flight they go
+    into is named in the body.) The Idempotency-Key is the scan id: a replay answers
     ``duplicates: 1`` and changes nothing. Errors name ``node``, ``unit`` or ``into``."""
     key = _scan_id(payload)
 
@@ -307,7 +309,7 @@ def load_unit(code: str, payload: dict):
     return write(payload, use_case)
 
 
-@operation("/transport-units/<path:code>/unload", "POST", summary="Unload a unit from what it "
+@operation("/transport-units/<code>/unload", "POST", summary="Unload a unit from what it "
            "is in", tag="tracking", body=UNIT_UNLOAD_IN, response=UNIT_LOADING, status=201,
            roles=("operator", *DISPATCH))
 def unload_unit(code: str, payload: dict):
