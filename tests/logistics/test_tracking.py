@@ -253,3 +253,12 @@ def test_an_owner_sees_only_its_own_shipments(db, train):
         with pytest.raises(NotFound):
             get_shipment(db, train.shipment.id)
     assert mine.name.startswith("SHP/") and mine.name != theirs.name
+
+
+def test_a_units_place_reads_right_after_the_batch(db, train):
+    ingest_events(db, "rail:crct", [dict(id="pl1", code="ARRI", unit=train.container.identifier,
+                                         node="WUWEI", time=T0 + timedelta(hours=9))], now=NOW)
+    wuwei = get_node(db, "WUWEI")
+    assert train.parcel.current_node is wuwei and train.parcel.current_node_id == wuwei.id
+    db.expire_all()
+    assert train.parcel.current_node_id == wuwei.id and train.parcel.status == "in_transit"

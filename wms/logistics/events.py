@@ -317,7 +317,7 @@ class _Trees:
         self.children.setdefault(child.parent_id, set()).add(child.id)
 
     def move(self, unit_ids: list[int], status: str, at: datetime, placed: bool,
-             node_id: int | None, place: str | None) -> None:
+             node: RouteNode | None, place: str | None) -> None:
         """Status and place of the units whose latest event this is (in memory; written by
         ``write_positions`` in one statement)."""
         for unit_id in unit_ids:
@@ -326,9 +326,11 @@ class _Trees:
                 continue
             values = dict(status=status, status_at=at)
             if placed:
-                values.update(current_node_id=node_id, current_place=place)
+                values.update(current_node_id=node.id if node else None, current_place=place)
             for name, value in values.items():
                 set_committed_value(unit, name, value)
+            if placed:
+                set_committed_value(unit, "current_node", node)
             self.moved.add(unit_id)
 
     def write_positions(self, session: Session, now: datetime) -> None:
@@ -476,7 +478,7 @@ def _record(source: str, item: _Prepared, now: datetime, trees: _Trees,
         unit_ids = trees.inside(unit.id)
         if actual:
             trees.move(unit_ids, found.status, item.time, item.node is not None or
-                       bool(item.unlocode), item.node.id if item.node else None, item.unlocode)
+                       bool(item.unlocode), item.node, item.unlocode)
     moved = {item.shipment.id} if item.shipment else set()
     moved |= {trees.units[u].shipment_id for u in unit_ids if trees.units[u].shipment_id}
     for shipment_id in sorted(moved):
