@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app, jsonify, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from wms.core.db import utcnow
 from wms.core.errors import N_, NotFound, ValidationError
@@ -190,7 +190,8 @@ def list_shipments():
                     status=request.args.get("status") or None,
                     mode=request.args.get("mode") or None,
                     late=request.args.get("late") in ("1", "true", "yes"))
-    return jsonify(page_of(shipments_query(f), shipment_json))
+    return jsonify(page_of(shipments_query(f).options(selectinload(Shipment.legs)),
+                           shipment_json))
 
 
 @operation("/shipments/<ref>", summary="One shipment with legs, ETAs, alerts, units and "
