@@ -5,53 +5,27 @@ expiring token: a tampered or malformed token answers 403, an expired one 410, a
 one shows the shipment's status, its route line diagram and its timeline, nothing else (no
 owner, units, prices, carrier documents or raw feed data). Pages are marked noindex.
 
-Links are signed with a key derived from the app's SECRET_KEY for this one purpose, so a
-tracking link can never be replayed as anything else the app signs.
+Links are signed with a key derived from the app's SECRET_KEY for this one purpose
+(``wms.logistics.links``), so a tracking link can never be replayed as anything else the app
+signs. This page imports the dispatch desk's drawings and titles; the desk does not import it.
 """
 from __future__ import annotations
 
-import hashlib
-import hmac
-from datetime import datetime, timedelta
-
-from flask import Blueprint, current_app, render_template, url_for
-from sqlalchemy import select
+from flask import Blueprint, current_app, render_template
 
 from wms.core.db import utcnow
-from wms.logistics.links import (ExpiredToken, InvalidToken, make_tracking_token,
-                                 public_view, read_tracking_token)
-from wms.logistics.models import RouteNode, Shipment
-from wms.logistics.services import shipment_events
+from wms.logistics.links import (ExpiredToken, InvalidToken, link_key, public_view,
+                                 read_tracking_token, token_expiry)
+from wms.logistics.models import Shipment
+from wms.logistics.queries import chinese_node_names, shipment_events, shipment_position
 
 from .db import db
+from .dispatch.drawing import route_diagram, shipment_timeline
+from .dispatch.format import is_zh, titles
 
 bp = Blueprint("tracking", __name__, url_prefix="/track")
+bp.context_processor(titles)
 ROBOTS = "noindex, nofollow, noarchive"
-
-
-@bp.context_processor
-def _titles():
-    from .dispatch import titles
-    return titles()
-
-
-def link_secret() -> bytes:
-    """The tracking links' own key: HMAC of the app's secret key with a fixed purpose."""
-    key = current_app.config["SECRET_KEY"]
-    key = key if isinstance(key, bytes) else str(key).encode()
-    return hmac.new(key, b"wms.logistics.tracking-link.v1", hashlib.sha256).digest()
-
-
-def make_token(shipment_id: int, expires_at: datetime) -> str:
-    return make_tracking_token(shipment_id, link_secret(), expires_at)
-
-
-def tracking_url(shipment_id: int, valid_for: timedelta,
-                 now: datetime | None = None) -> tuple[str, datetime]:
-    """An absolute link to the public page and when it stops working (whole seconds)."""
-    expires = ((now or utcnow()) + valid_for).replace(microsecond=0)
-    token = make_token(shipment_id, expires)
-    return url_for("tracking.page", token=token, _external=True), expires
 
 
 def _page(template: str, status: int, **context):
@@ -64,11 +38,9 @@ def _page(template: str, status: int, **context):
 def localised(view: dict) -> dict:
     """The public view names places by their English names; in Chinese, show the Chinese
     ones (``public_view`` takes no language)."""
-    from .dispatch import _zh
-    if not _zh():
+    if not is_zh():
         return view
-    names = dict(db().execute(select(RouteNode.name, RouteNode.name_zh)
-                              .where(RouteNode.name_zh.is_not(None))).all())
+    names = chinese_node_names(db())
 
     def zh(value):
         return names.get(value, value) if isinstance(value, str) else value
@@ -82,10 +54,10 @@ def localised(view: dict) -> dict:
 
 @bp.get("/<token>")
 def page(token: str):
-    from .dispatch import route_diagram, shipment_timeline
     now = utcnow()
     try:
-        shipment_id = read_tracking_token(token, link_secret(), now)
+        shipment_id = read_tracking_token(token, link_key(current_app.config["SECRET_KEY"]),
+                                          now)
         view = public_view(db(), shipment_id)
     except ExpiredToken:
         return _page("tracking/invalid.html", 410, expired=True)
@@ -94,9 +66,9 @@ def page(token: str):
     view = localised(view)
     shipment = db().get(Shipment, shipment_id)
     events = [e for e in shipment_events(db(), shipment, ("ACT",)) if not e.flagged]
-    diagram = route_diagram(db(), shipment, now, events)
+    diagram = route_diagram(shipment_position(shipment, events, now))
     timeline = shipment_timeline(shipment, events, now)
-    expires = datetime.fromtimestamp(int(token.split(".")[2]), tz=now.tzinfo)
+    expires = token_expiry(token)
     # Only the drawing's geometry goes to the template, never the leg records themselves.
     bars = [tl.bars for tl in timeline.legs]  # kinds, times and x positions only
     return _page("tracking/public.html", 200, view=view, diagram=diagram, bars=bars,

@@ -7,7 +7,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from stdnum import iso6346
 
-from wms.logistics import services as lg
+from wms.logistics.shipments import LegInput, create_shipment
+from wms.logistics.units import create_unit
 from wms.logistics.identifiers import make_s10, make_sscc
 from wms.logistics.models import Shipment, TransportUnit
 
@@ -32,14 +33,14 @@ class Train:
 
 @pytest.fixture
 def train(db) -> Train:
-    shipment = lg.create_shipment(db, reference="X8025-TEST", legs=[lg.LegInput(
+    shipment = create_shipment(db, reference="X8025-TEST", legs=[LegInput(
         mode="rail", from_node="LANZHOU", to_node="DUISBURG", service_ref="X8025",
         transport_doc="SMGS 24001", planned_departure=T0,
         planned_arrival=T0 + timedelta(days=19))], book=True, now=T0 - timedelta(days=1))
-    train_unit = lg.create_unit(db, "train", "X8025/20261102")
-    container = lg.create_unit(db, "container", container_no("CSQ", 305438), shipment=shipment)
-    pallet = lg.create_unit(db, "pallet", make_sscc(0, "6906123", 1), shipment=shipment,
+    train_unit = create_unit(db, "train", "X8025/20261102")
+    container = create_unit(db, "container", container_no("CSQ", 305438), shipment=shipment)
+    pallet = create_unit(db, "pallet", make_sscc(0, "6906123", 1), shipment=shipment,
                             parent=container)
-    parcel = lg.create_unit(db, "parcel", make_s10("RR", 12345678, "CN"), shipment=shipment,
+    parcel = create_unit(db, "parcel", make_s10("RR", 12345678, "CN"), shipment=shipment,
                             parent=pallet)
     return Train(shipment, train_unit, container, pallet, parcel)

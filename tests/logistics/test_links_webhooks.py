@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 
 from wms.core.errors import ValidationError
-from wms.logistics import services as lg
+from wms.logistics.events import ingest_events
 from wms.logistics.links import (ExpiredToken, InvalidToken, make_tracking_token,
                                  public_view, public_view_for_token, read_tracking_token)
 from wms.logistics.webhooks import (SIGNATURE_HEADER, create_subscription, deliver_due,
@@ -42,7 +42,7 @@ def test_token_round_trip_tamper_and_expiry(db, train):
 
 
 def test_public_view_shows_milestones_only(db, train):
-    lg.ingest_events(db, "rail:crct", [
+    ingest_events(db, "rail:crct", [
         dict(id="v1", code="DEPA", unit=train.container.identifier, node="LANZHOU", time=T0),
         dict(id="v2", code="QQQ", unit=train.container.identifier, node="WUWEI",
              time=T0 + timedelta(hours=3))], now=NOW)
@@ -78,11 +78,11 @@ def test_status_change_is_signed_and_retried_with_backoff(db, train):
     ok = create_subscription(db, url="https://erp.example/hooks", secret="s" * 20)
     flaky = create_subscription(db, url="https://down.example/hooks", secret="t" * 20)
     create_subscription(db, url="https://off.example/hooks", secret="u" * 20, active=False)
-    lg.ingest_events(db, "rail:crct", [dict(id="w1", code="DEPA",
+    ingest_events(db, "rail:crct", [dict(id="w1", code="DEPA",
                                             unit=train.container.identifier, node="LANZHOU",
                                             time=T0)], now=NOW)
     # A second event without a status change queues nothing more.
-    lg.ingest_events(db, "rail:crct", [dict(id="w2", code="ARRI",
+    ingest_events(db, "rail:crct", [dict(id="w2", code="ARRI",
                                             unit=train.container.identifier, node="WUWEI",
                                             time=T0 + timedelta(hours=9))], now=NOW)
     queued = delivery_log(db)

@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 from tests.web.test_api import assert_error, bearer
 from wms.core.context import SYSTEM, acting_as
 from wms.core.db import utcnow
-from wms.logistics import services as lg
+from wms.logistics.shipments import find_shipment
+from wms.logistics.units import create_unit
 from wms.logistics.identifiers import make_s10
 from wms.logistics.models import (Shipment, TrackingEvent, TransportUnit, WebhookDelivery,
                                   WebhookSubscription)
@@ -36,7 +37,7 @@ def snapshot(db, shipment_id: int) -> tuple:
 
 
 def train_box(db):
-    shipment = lg.find_shipment(db, "X8025-LZ-DUI")
+    shipment = find_shipment(db, "X8025-LZ-DUI")
     box = db.scalars(select(TransportUnit).where(TransportUnit.shipment_id == shipment.id,
                                                  TransportUnit.kind == "container")).first()
     return shipment, box
@@ -155,7 +156,7 @@ def test_shipments_list_and_detail(client, db):
     assert body["timeline"][-1]["time"].endswith("+05:00")  # as Dostyk reported it
     assert_error(client.get("/api/v1/shipments?status=flying", headers=headers),
                  422, "validation_error", "status")
-    mail = lg.find_shipment(db, "MAIL-LZOE-0001")
+    mail = find_shipment(db, "MAIL-LZOE-0001")
     assert_error(client.get(f"/api/v1/shipments/{mail.id}", headers=owner), 404, "not_found")
     owned = client.get("/api/v1/shipments", headers=owner).json
     assert mail.id not in {s["id"] for s in owned["items"]} and owned["total"] == 3
@@ -211,8 +212,8 @@ def test_nodes(client, db):
 def test_unit_scan_is_idempotent_by_its_key(client, db):
     headers = bearer(db, "operator")
     with acting_as(SYSTEM):
-        mail = lg.find_shipment(db, "MAIL-LZOE-0001")
-        parcel = lg.create_unit(db, "parcel", make_s10("RR", 77000001, "CN"), shipment=mail)
+        mail = find_shipment(db, "MAIL-LZOE-0001")
+        parcel = create_unit(db, "parcel", make_s10("RR", 77000001, "CN"), shipment=mail)
         bag = db.scalar(select(TransportUnit).where(TransportUnit.kind == "bag"))
     fresh(db)
     before = count(db)
@@ -231,6 +232,67 @@ def test_unit_scan_is_idempotent_by_its_key(client, db):
         "action": "event", "unit": bag.identifier, "milestone": "departed", "node": "FRA"},
         headers={**headers, "Idempotency-Key": "api-scan-000002"})
     assert event.status_code == 201 and event.json["inside"] == 4
+
+
+def test_load_and_unload_are_the_loading_scanners_door(client, db):
+    """The API's load and unload answer as the loading scanner does, with the same scan-id
+    keys and the same error codes and fields."""
+    from tests.conftest import login
+    headers = bearer(db, "operator")
+    with acting_as(SYSTEM):
+        late = find_shipment(db, "X9017-LZ-ALA")
+        box = db.scalar(select(TransportUnit).where(TransportUnit.shipment_id == late.id,
+                                                    TransportUnit.kind == "container"))
+        train = db.scalar(select(TransportUnit).where(TransportUnit.kind == "train"))
+        inside = len(db.scalars(select(TransportUnit).where(
+            TransportUnit.parent_id == box.id)).all())
+    fresh(db)
+    before = count(db)
+    url = f"/api/v1/transport-units/{box.identifier}/load"
+    body = {"into": train.identifier, "node": "WUWEI"}
+    assert_error(client.post(url, json=body, headers=headers), 422, "validation_error",
+                 "idempotency_key")
+    answers = [client.post(url, json=body, headers={**headers,
+                                                    "Idempotency-Key": "api-load-000001"})
+               for _ in range(2)]
+    assert [a.status_code for a in answers] == [201, 201], answers[0].json
+    assert answers[0].json == answers[1].json
+    assert answers[1].headers.get("Idempotent-Replayed") == "true"
+    assert answers[0].json["unit"] == box.identifier and answers[0].json["into"] == \
+        train.identifier and answers[0].json["kind"] == "container"
+    assert answers[0].json["accepted"] == 1 and answers[0].json["inside"] >= inside
+    assert box.identifier in answers[0].json["message"]
+    assert count(db) == before + 1
+    assert db.get(TransportUnit, box.id).parent_id == train.id
+    event = db.scalar(select(TrackingEvent).order_by(TrackingEvent.id.desc()))
+    assert event.source == "wms:handheld" and event.source_event_id == "api-load-000001"
+    unload = client.post(f"/api/v1/transport-units/{box.identifier}/unload",
+                         json={"node": "WUWEI", "idempotency_key": "api-unload-00001"},
+                         headers=headers)
+    assert unload.status_code == 201 and unload.json["into"] is None
+    fresh(db)
+    assert db.get(TransportUnit, box.id).parent_id is None
+    # The same mistakes answer the same code and field here and on the scanner.
+    login(client, "operator")
+    for n, (code, payload, mode) in enumerate([
+            ("MSKU0000000", {"into": train.identifier, "node": "WUWEI"}, "load"),
+            (box.identifier, {"into": "MSKU0000000", "node": "WUWEI"}, "load"),
+            (box.identifier, {"into": box.identifier, "node": "WUWEI"}, "load"),
+            (box.identifier, {"node": "ATLANTIS"}, "unload")]):
+        api = client.post(f"/api/v1/transport-units/{code}/{mode}",
+                          json={**payload, "idempotency_key": f"api-bad-{n}-12345"},
+                          headers=headers)
+        scanner = client.post("/dispatch/m/api/scan", json={
+            **payload, "mode": mode, "unit": code,
+            "idempotency_key": f"hh-bad-{n}-12345"})
+        assert api.status_code == scanner.status_code and api.status_code in (404, 422)
+        assert api.json["error"]["code"] == scanner.json["error"]["code"]
+        assert api.json["error"]["field"] == scanner.json["error"]["field"], api.json
+    assert count(db) == before + 2
+    spec = client.get("/api/v1/openapi.json").json
+    for path in ("/transport-units/{code}/load", "/transport-units/{code}/unload"):
+        operation = next(v["post"] for k, v in spec["paths"].items() if k.endswith(path))
+        assert "requestBody" in operation and "201" in operation["responses"]
 
 
 def test_webhooks_over_the_api(client, db):

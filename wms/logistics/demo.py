@@ -15,7 +15,9 @@ from stdnum import iso6346
 from wms.core.db import utcnow
 from wms.partners.models import Enterprise
 
-from . import services as lg
+from .events import ingest_events
+from .shipments import LegInput, create_shipment
+from .units import create_unit, normalise_unit_id
 from .identifiers import make_awb, make_s10, make_sscc
 from .models import Shipment, TransportUnit
 
@@ -37,11 +39,11 @@ def _enterprise_id(session: Session, code: str) -> int | None:
 
 
 def _unit(session: Session, kind: str, identifier: str, created: list, **kw) -> TransportUnit:
-    number, _ = lg.normalise_unit_id(kind, identifier)
+    number, _ = normalise_unit_id(kind, identifier)
     unit = session.scalar(select(TransportUnit).where(TransportUnit.kind == kind,
                                                       TransportUnit.identifier == number))
     if unit is None:
-        unit = lg.create_unit(session, kind, number, **kw)
+        unit = create_unit(session, kind, number, **kw)
         created.append(unit)
     return unit
 
@@ -49,7 +51,7 @@ def _unit(session: Session, kind: str, identifier: str, created: list, **kw) -> 
 def _shipment(session: Session, reference: str, created: list, **kw) -> Shipment:
     shipment = session.scalar(select(Shipment).where(Shipment.reference == reference))
     if shipment is None:
-        shipment = lg.create_shipment(session, reference=reference, book=True, **kw)
+        shipment = create_shipment(session, reference=reference, book=True, **kw)
         created.append(shipment)
     return shipment
 
@@ -67,7 +69,7 @@ def load_logistics_demo(session: Session, now: datetime | None = None) -> int:
     # China-Europe train X8025, Lanzhou -> Duisburg, past the Dostyk gauge change.
     start = day - timedelta(days=6) + timedelta(hours=10)
     x8025 = _shipment(session, "X8025-LZ-DUI", created, owner_id=owner_id,
-                      warehouse_code=None, now=start - timedelta(days=1), legs=[lg.LegInput(
+                      warehouse_code=None, now=start - timedelta(days=1), legs=[LegInput(
                           mode="rail", from_node="LANZHOU", to_node="DUISBURG",
                           carrier_id=rail_id, carrier_name="CR Container Lanzhou",
                           service_ref="X8025", transport_doc="SMGS 62018025001",
@@ -94,19 +96,19 @@ def load_logistics_demo(session: Session, now: datetime | None = None) -> int:
              time=(start + timedelta(days=3, hours=22)).astimezone(ALMT)),
         dict(id="X8025-5", code="DEPA", unit=train.identifier, node="DOSTYK",
              time=(start + timedelta(days=4, hours=4)).astimezone(ALMT))]
-    added += lg.ingest_events(session, "rail:crct", events, now=now).accepted
+    added += ingest_events(session, "rail:crct", events, now=now).accepted
 
     # A late train to Almaty: left two days behind its plan.
     planned = day - timedelta(days=4) + timedelta(hours=9)
     almaty = _shipment(session, "X9017-LZ-ALA", created, owner_id=owner_id,
-                       now=planned - timedelta(days=2), legs=[lg.LegInput(
+                       now=planned - timedelta(days=2), legs=[LegInput(
                            mode="rail", from_node="LANZHOU", to_node="ALMATY",
                            carrier_id=rail_id, service_ref="X9017",
                            transport_doc="SMGS 62019017001", planned_departure=planned,
                            planned_arrival=planned + timedelta(days=7))])
     box = _unit(session, "container", container_number("TGH", 120045), created,
                 shipment=almaty)
-    added += lg.ingest_events(session, "rail:crct", [
+    added += ingest_events(session, "rail:crct", [
         dict(id="X9017-1", code="DEPA", unit=box.identifier, node="LANZHOU",
              time=planned + timedelta(days=2, hours=3)),
         dict(id="X9017-2", code="ARRI", unit=box.identifier, node="WUWEI",
@@ -116,13 +118,13 @@ def load_logistics_demo(session: Session, now: datetime | None = None) -> int:
     flight_day = day - timedelta(days=1)
     awb = make_awb("112", 6201001)
     flight = _shipment(session, "AIR-LHW-FRA-001", created, owner_id=owner_id,
-                       now=flight_day - timedelta(days=1), legs=[lg.LegInput(
+                       now=flight_day - timedelta(days=1), legs=[LegInput(
                            mode="air", from_node="LHW", to_node="FRA", carrier_name="China Cargo",
                            service_ref="CK262", transport_doc=awb, house_doc="LZB0001",
                            planned_departure=flight_day + timedelta(hours=1, minutes=30),
                            planned_arrival=flight_day + timedelta(hours=12))])
     _unit(session, "uld", "AKE12345CK", created, shipment=flight)
-    added += lg.ingest_events(session, "iata:CK", [
+    added += ingest_events(session, "iata:CK", [
         dict(id=f"{awb}-RCS", code="RCS", awb=awb, node="LHW",
              time=flight_day - timedelta(hours=6)),
         dict(id=f"{awb}-MAN", code="MAN", awb=awb, node="LHW",
@@ -136,7 +138,7 @@ def load_logistics_demo(session: Session, now: datetime | None = None) -> int:
     # A mail dispatch from the Lanzhou office of exchange, by air to Frankfurt.
     mail_day = day - timedelta(days=2)
     mail = _shipment(session, "MAIL-LZOE-0001", created, owner_id=None,
-                     now=mail_day - timedelta(days=1), legs=[lg.LegInput(
+                     now=mail_day - timedelta(days=1), legs=[LegInput(
                          mode="post", from_node="LANZHOU_OE", to_node="FRA",
                          carrier_id=post_id, carrier_name="China Post",
                          service_ref="CNLHWADEFRAACEM60001",
@@ -157,6 +159,6 @@ def load_logistics_demo(session: Session, now: datetime | None = None) -> int:
              node="LANZHOU_OE", time=mail_day + timedelta(hours=7)),
         dict(id="CNLHWADEFRAACEM60001001-EMD", code="EMD", unit=bag.identifier,
              node="FRA", time=mail_day + timedelta(days=1, hours=6))]
-    added += lg.ingest_events(session, "upu:chinapost", mail_events, now=now).accepted
+    added += ingest_events(session, "upu:chinapost", mail_events, now=now).accepted
     session.flush()
     return added + len(created)

@@ -13,10 +13,11 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy.orm import Session
 
-from wms.core.errors import N_, Forbidden
+from wms.core.errors import N_, Forbidden, ValidationError
 
 from .models import Shipment
-from .services import shipment_events
+from .queries import shipment_events
+from .times import in_zone
 
 VERSION = "v1"
 
@@ -61,14 +62,27 @@ def read_tracking_token(token: str, secret: str | bytes, now: datetime) -> int:
     return int(parts[1])
 
 
-def _time(value: datetime | None, zone: str | None = None) -> str | None:
-    if value is None:
-        return None
-    if zone:
-        sign = 1 if zone[0] == "+" else -1
-        offset = timezone(sign * timedelta(hours=int(zone[1:3]), minutes=int(zone[4:6])))
-        return value.astimezone(offset).isoformat()
-    return value.isoformat()
+def link_key(app_secret: str | bytes) -> bytes:
+    """The tracking links' own key: HMAC of the app's secret key with a fixed purpose, so a
+    tracking link can never be replayed as anything else the app signs."""
+    key = _key(app_secret)
+    return hmac.new(key, b"wms.logistics.tracking-link.v1", hashlib.sha256).digest()
+
+
+def issue_tracking_link(shipment: Shipment, valid_for: timedelta, app_secret: str | bytes,
+                        now: datetime) -> tuple[str, datetime]:
+    """A token for the shipment's public page and when it stops working (whole seconds).
+    A draft has no page yet."""
+    if shipment.state == "draft":
+        raise ValidationError(N_("A draft shipment has no tracking page yet: book it first."),
+                              field="shipment")
+    expires = (now + valid_for).replace(microsecond=0)
+    return make_tracking_token(shipment.id, link_key(app_secret), expires), expires
+
+
+def token_expiry(token: str) -> datetime:
+    """When a token (already read as valid) stops working."""
+    return datetime.fromtimestamp(int(token.split(".")[2]), tz=timezone.utc)
 
 
 def public_view(session: Session, shipment_id: int) -> dict:
@@ -80,19 +94,19 @@ def public_view(session: Session, shipment_id: int) -> dict:
     place = shipment.current_node
     legs = [{"mode": leg.mode, "from": leg.from_node.name, "to": leg.to_node.name,
              "state": leg.state,
-             "departure": {"planned": _time(leg.planned_departure),
-                           "estimated": _time(leg.estimated_departure),
-                           "actual": _time(leg.actual_departure)},
-             "arrival": {"planned": _time(leg.planned_arrival),
-                         "estimated": _time(leg.estimated_arrival),
-                         "actual": _time(leg.actual_arrival)}}
+             "departure": {"planned": in_zone(leg.planned_departure),
+                           "estimated": in_zone(leg.estimated_departure),
+                           "actual": in_zone(leg.actual_departure)},
+             "arrival": {"planned": in_zone(leg.planned_arrival),
+                         "estimated": in_zone(leg.estimated_arrival),
+                         "actual": in_zone(leg.actual_arrival)}}
             for leg in shipment.legs]
-    timeline = [{"time": _time(e.event_time, e.time_zone), "classifier": e.classifier,
+    timeline = [{"time": in_zone(e.event_time, e.time_zone), "classifier": e.classifier,
                  "milestone": e.milestone,
                  "place": e.node.name if e.node else e.unlocode}
                 for e in shipment_events(session, shipment) if not e.flagged]
     return {"reference": shipment.name, "status": shipment.status,
-            "status_at": _time(shipment.status_at),
+            "status_at": in_zone(shipment.status_at),
             "place": place.name if place else shipment.current_place,
             "origin": shipment.origin.name if shipment.origin else None,
             "destination": shipment.destination.name if shipment.destination else None,

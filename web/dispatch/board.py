@@ -1,0 +1,97 @@
+"""The board of trains, flights and mail dispatches in transit, and its JSON for the page to
+refresh itself without reloading."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app, jsonify, render_template, request, url_for
+from flask_login import current_user
+
+from wms.core.db import utcnow
+from wms.logistics.models import MODES, STATUSES
+from wms.logistics.queries import BoardFilter, BoardRow, board_rows, list_alerts
+
+from ..db import db
+from .access import EDITORS, bp
+from .drawing import Diagram, route_diagram
+from .format import fmt_time, node_name
+
+POLL_SECONDS = 30
+
+
+def board_filter(args) -> BoardFilter:
+    """The filter from the query string; values the board does not know are ignored."""
+    mode = args.get("mode") or None
+    status = args.get("status") or None
+    return BoardFilter(mode=mode if mode in MODES else None,
+                       status=status if status in STATUSES else None,
+                       late=args.get("late") in ("1", "on", "true", "yes"))
+
+
+def filter_args(f: BoardFilter) -> dict:
+    out = {}
+    if f.mode:
+        out["mode"] = f.mode
+    if f.status:
+        out["status"] = f.status
+    if f.late:
+        out["late"] = "1"
+    return out
+
+
+@dataclass
+class BoardLine:
+    """A board row as drawn: the domain's row with names and the diagram."""
+
+    row: BoardRow
+    origin: str
+    destination: str
+    place: str
+    diagram: Diagram | None
+
+    def __getattr__(self, name):
+        return getattr(self.row, name)
+
+
+def _line(row: BoardRow) -> BoardLine:
+    s = row.shipment
+    place = node_name(s.current_node) if s.current_node else (s.current_place or "—")
+    return BoardLine(row, node_name(s.origin), node_name(s.destination), place,
+                     route_diagram(row.position) if row.position is not None else None)
+
+
+def board_context(f: BoardFilter) -> dict:
+    now = utcnow()
+    session = db()
+    rows = [_line(r) for r in board_rows(session, f, now,
+                                         with_owners=current_user.has_role(*EDITORS))]
+    return dict(rows=rows, now=now, filter=f, alert_count=len(list_alerts(session)),
+                updated=fmt_time(now))
+
+
+@bp.get("/")
+def index():
+    f = board_filter(request.args)
+    context = board_context(f)
+    interval = int(current_app.config.get("DISPATCH_POLL_SECONDS", POLL_SECONDS))
+    return render_template("dispatch/index.html", modes=MODES, statuses=STATUSES,
+                           json_url=url_for("dispatch.board_json", **filter_args(f)),
+                           interval=interval, filtered=bool(filter_args(f)), **context)
+
+
+@bp.get("/board.json")
+def board_json():
+    """The board's rows as an HTML fragment (rendered by the same template as the page) and
+    a summary per shipment, for dispatch.js to swap in without reloading."""
+    f = board_filter(request.args)
+    context = board_context(f)
+    html = render_template("dispatch/_board_rows.html", **context)
+    return jsonify(updated=context["updated"], generated_at=context["now"].isoformat(),
+                   count=len(context["rows"]), alerts=context["alert_count"], html=html,
+                   rows=[{"id": r.shipment.id, "name": r.shipment.name,
+                          "status": r.shipment.status, "place": r.place,
+                          "estimated_arrival": r.estimated_arrival.isoformat()
+                          if r.estimated_arrival else None,
+                          "delay_minutes": r.delay_minutes, "late": r.late,
+                          "position": r.diagram.marker_x if r.diagram else None}
+                         for r in context["rows"]])
