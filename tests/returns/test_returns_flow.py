@@ -204,6 +204,9 @@ def test_exchange_for_a_product_out_of_stock_stays_pending(demo, shipped):
     inspection.grade_line(db, r, 1, "new")
     line = dispositions.dispose_line(db, r, 1, "exchange", product_code="NO-STOCK-1")
     assert line.disposition_state == "pending" and "NO-STOCK-1" in line.disposition_reason
+    from wms.returns.messages import read_message
+    template, params = read_message(line.disposition_reason)  # kept as template + params
+    assert "%(" in template and "NO-STOCK-1" in params.values()
     assert line.exchange_order_id is None and r.state == "inspected"
     line = dispositions.dispose_line(db, r, 1, "exchange")  # the same product is in stock
     assert line.disposition_state == "done" and line.exchange_order is not None
@@ -255,3 +258,42 @@ def test_demo_returns_at_every_stage(demo):
         CustomsMessage.message_type == "CEB625")) >= 4
     assert by_no["SLX-RT-0005"].lines[0].disposition_state == "to_approve"
     assert check_ledger(db) == []
+
+
+def test_bulk_receiving_refuses_all_for_one_bad_parcel_and_dedups_within_the_call(demo,
+                                                                                   shipped):
+    db = demo
+    order = shipped(qty=1)
+    r = requests.create_request(db, {"order": order.order_no, "reason": "x"}).request
+    before = db.scalar(select(func.count()).select_from(ReturnParcel))
+    with pytest.raises(ValidationError) as exc:
+        receiving.receive_parcels(db, [receiving.ParcelScan(r.name), receiving.ParcelScan("")],
+                                  warehouse=lzb(db))
+    assert exc.value.field == "parcels[1].code"
+    assert db.scalar(select(func.count()).select_from(ReturnParcel)) == before
+    results = receiving.receive_parcels(db, [
+        receiving.ParcelScan(r.name), receiving.ParcelScan(order.waybill.logistics_no),
+        receiving.ParcelScan(r.name.lower()), receiving.ParcelScan(None, "无面单 no label")],
+        warehouse=lzb(db))
+    assert [x.created for x in results] == [True, False, False, True]
+    assert results[1].parcel is results[0].parcel and results[2].duplicate
+    assert results[0].parcel.matched_by == "return_number"
+    assert results[3].parcel.state == "unidentified" and results[3].parcel.code is None
+
+
+def test_reasons_are_stored_as_codes_and_templates(demo, shipped):
+    from wms.returns.messages import in_english, read_message
+    db = demo
+    order = shipped(qty=1)
+    queries.listing_of(db, order).released_at -= timedelta(days=40)
+    r = requests.create_request(db, {"order": order.order_no, "reason": "late"}).request
+    assert r.late_reason == "applied_late"
+    assert read_message(r.late_reason) == ("applied after the return deadline", {})
+    receiving.scan_parcel(db, r.name, warehouse=lzb(db))
+    receiving.arrive_batch(db, receiving.open_batch(db, lzb(db)))
+    inspection.grade_line(db, r, 1, "new")
+    line = dispositions.dispose_line(db, r, 1, "non_bonded")
+    template, params = read_message(line.disposition_reason)
+    assert template == "past its deadline: non-bonded handling only" and params == {}
+    assert in_english(line.disposition_reason) == template
+    assert rules.bonded_allowed(db, r) == (False, "late")
