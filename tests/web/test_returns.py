@@ -191,6 +191,11 @@ def test_api_scan_arrive_grade_and_refused_restock(client, db, shipped):
     again = client.post("/api/v1/returns/parcels", json=body, headers=clerk)
     assert again.status_code == 200 and again.json["parcels"][0]["duplicate"] is True
     assert again.json["created"] == 0 and again.json["duplicates"] == 1
+    looked = client.get(f"/api/v1/returns/lookup?code={order.waybill.logistics_no.lower()}",
+                        headers=clerk)
+    assert looked.status_code == 200 and looked.json["name"] == r.name
+    assert_error(client.get("/api/v1/returns/lookup?code=NOTHING-HERE", headers=clerk),
+                 422, "validation_error", "code")
     batch = scanned.json["batch"].replace("/", "-")
     arrived = client.post(f"/api/v1/returns/batches/{batch}/arrive", headers=clerk)
     assert arrived.status_code == 201 and arrived.json["document"]

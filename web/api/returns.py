@@ -22,7 +22,7 @@ from wms.returns.models import (BUYER_CHOICES, DISPOSITION_STATES, DISPOSITIONS,
 from ..db import db
 from ..errors import error_response, translate_error
 from ..idempotency import write
-from .core import operation, page_of
+from .core import operation
 from .schema import Field, Schema
 
 CLERKS = ("returns_clerk", "supervisor")
@@ -158,8 +158,11 @@ def words(text: str | None) -> str | None:
     return gettext(template, **params) if params else gettext(template)
 
 
-def return_json(session: Session, r: ReturnRequest, declared=None) -> dict:
-    current = declared if declared is not None else queries.declaration_of(session, r)
+def return_json(session: Session, r: ReturnRequest,
+                declared: dict | None = None) -> dict:
+    """``declared``: the declarations of a page of returns, read at once."""
+    current = declared.get(r.id) if declared is not None else \
+        queries.declaration_of(session, r)
     return {
         "id": r.id, "name": r.name, "state": r.state, "order": r.order.order_no,
         "owner": r.order.owner.customs_code, "platform_return_no": r.platform_return_no,
@@ -219,7 +222,13 @@ def list_returns():
     if state and state not in REQUEST_STATES:
         raise ValidationError(N_("Must be one of: %(values)s"), field="state",
                               values=", ".join(REQUEST_STATES))
-    return jsonify(page_of(queries.requests_query(state), lambda r: return_json(db(), r)))
+    session = db()
+    page = max(1, request.args.get("page", 1, type=int))
+    size = min(500, max(1, request.args.get("per_page", 100, type=int)))
+    rows, total = queries.requests_page(session, state, page, size)
+    declared = queries.declarations_of(session, [r.id for r in rows])
+    return jsonify({"items": [return_json(session, r, declared) for r in rows],
+                    "total": total, "page": page, "pages": max(1, -(-total // size))})
 
 
 @operation("/returns/<ref>", summary="One return", tag="returns", response=RETURN)
@@ -227,6 +236,16 @@ def get_return(ref: str):
     """By id, name (slashes as hyphens: LZB-RMA-2026-00001) or the platform's number."""
     session = db()
     return jsonify(return_json(session, queries.find_request(session, ref)))
+
+
+@operation("/returns/lookup", summary="The return a scanned code names", tag="returns",
+           response=RETURN, query=(("code", "string", "return number, platform return "
+                                    "number or the code of a parcel received for it"),))
+def lookup_return():
+    """What the inspection scanner shows when a parcel or return label is scanned; 422
+    ``validation_error`` (field ``code``) when the code names no return."""
+    session = db()
+    return jsonify(return_json(session, queries.lookup_return(session, request.args.get("code"))))
 
 
 @operation("/returns/<ref>/declaration", "POST", summary="Declare the return (CEB625)",
@@ -325,8 +344,7 @@ def dispose_lines(payload: dict):
         for line in lines:
             seen.setdefault(line.request_id, line.request)
         declared = queries.declarations_of(session, seen)
-        return 201, {"returns": [return_json(session, r, declared.get(r.id, False))
-                                 for r in seen.values()]}
+        return 201, {"returns": [return_json(session, r, declared) for r in seen.values()]}
     return write(payload, use_case)
 
 
