@@ -99,8 +99,7 @@ def _dispose(session: Session, items: list[Disposal], single: bool = False
         request, disposition = item.request, item.disposition
         if request.state != "inspected":
             raise Conflict(N_("Return %(name)s is %(state)s: grade every item first"),
-                           field=where(i, "return") if not single else "return",
-                           name=request.name, state=request.state)
+                           field=where(i, "return"), name=request.name, state=request.state)
         line = find_line(request, item.gnum, where(i, "gnum"))
         if line.id in seen:
             raise ValidationError(N_("Item %(gnum)s is listed twice"), field=where(i, "gnum"),

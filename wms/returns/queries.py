@@ -178,6 +178,7 @@ def open_parcels(session: Session) -> list[ReturnParcel]:
     """Parcels whose goods are not in yet: matched in an open batch, or unidentified."""
     return session.scalars(parcels_query().where(
         ReturnParcel.state.in_(("matched", "unidentified")))
+        .options(selectinload(ReturnParcel.batch), selectinload(ReturnParcel.request))
         .order_by(None).order_by(ReturnParcel.scanned_at)).all()
 
 

@@ -116,7 +116,7 @@ def create_request(session: Session, data: dict, *, rules: ReturnRules | None = 
     Refused with a clear message: an order whose list is not released, an order not shipped,
     more than was sold and not yet returned. Past the application deadline it is accepted but
     flagged ``late``: it goes to non-bonded handling and is never declared as bonded.
-    ``warnings`` holds message templates (the late reason's words).
+    ``warnings`` holds codes of ``messages.LATE_REASONS``.
     """
     rules = rules or ReturnRules.from_env()
     platform_no = text_field(data, "platform_return_no", 60)
