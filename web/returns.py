@@ -189,11 +189,10 @@ def _payload() -> dict:
 
 
 def _flash_error(exc: DomainError) -> None:
-    message = translate_error(exc)
-    for problem in getattr(exc, "problems", [])[1:]:  # the first one is the message
-        message += " · " + _("%(document)s disagrees: %(detail)s",
-                             document=_(problem["document"]),
-                             detail=_(problem["template"], **problem["params"]))
+    problems = getattr(exc, "problems", [])
+    message = " · ".join(_("%(document)s disagrees: %(detail)s", document=_(p["document"]),
+                           detail=_(p["template"], **p["params"])) for p in problems) \
+        if problems else translate_error(exc)
     flash(message, "error")
 
 

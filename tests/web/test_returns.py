@@ -83,6 +83,13 @@ def test_api_declaration_names_the_document_that_disagrees(client, db, shipped):
     assert response.status_code == 422
     assert response.json["error"]["code"] == "documents_disagree"
     assert response.json["problems"][0]["field"] == "logistics_no"
+    assert "EMS-OTHER" in response.json["problems"][0]["detail"]
+    login(client, "returns")
+    page = client.post(f"/returns/{r.id}/declare", follow_redirects=True)
+    assert page.status_code == 200
+    assert page.data.count(b"EMS-OTHER") >= 2  # the refusal and the list of problems
+    fresh(db)
+    assert queries.declaration_of(db, r) is None
 
 
 def test_handheld_scan_is_idempotent_unknown_goes_to_queue_and_match(client, db, shipped):
