@@ -297,3 +297,22 @@ def test_reasons_are_stored_as_codes_and_templates(demo, shipped):
     assert template == "past its deadline: non-bonded handling only" and params == {}
     assert in_english(line.disposition_reason) == template
     assert rules.bonded_allowed(db, r) == (False, "late")
+
+
+def test_cancelled_return_frees_its_claim_and_received_one_cannot_be_cancelled(demo, shipped):
+    from wms.core.errors import IllegalTransition
+    db = demo
+    order = shipped(qty=1)
+    r = requests.create_request(db, {"order": order.order_no, "reason": "x"}).request
+    with pytest.raises(requests.TooManyReturned):
+        requests.create_request(db, {"order": order.order_no, "reason": "again"})
+    requests.cancel_request(db, r, "  买家撤回 buyer withdrew ")
+    assert r.state == "cancelled"
+    again = requests.create_request(db, {"order": order.order_no, "reason": "again"}).request
+    late_scan = receiving.scan_parcel(db, r.name, warehouse=lzb(db))
+    assert late_scan.parcel.state == "unidentified"  # a cancelled return takes no parcel
+    receiving.scan_parcel(db, again.name, warehouse=lzb(db))
+    receiving.arrive_batch(db, receiving.open_batch(db, lzb(db)))
+    with pytest.raises(IllegalTransition):
+        requests.cancel_request(db, again, None)
+    assert again.state == "received" and check_ledger(db) == []
