@@ -306,11 +306,14 @@ def test_cancelled_return_frees_its_claim_and_received_one_cannot_be_cancelled(d
     r = requests.create_request(db, {"order": order.order_no, "reason": "x"}).request
     with pytest.raises(requests.TooManyReturned):
         requests.create_request(db, {"order": order.order_no, "reason": "again"})
+    in_cage = receiving.scan_parcel(db, order.waybill.logistics_no, warehouse=lzb(db)).parcel
+    assert in_cage.request_id == r.id
     requests.cancel_request(db, r, "  买家撤回 buyer withdrew ")
     assert r.state == "cancelled"
+    assert in_cage.state == "unidentified" and in_cage.request_id is None  # batch may arrive
     again = requests.create_request(db, {"order": order.order_no, "reason": "again"}).request
     late_scan = receiving.scan_parcel(db, r.name, warehouse=lzb(db))
-    assert late_scan.parcel.state == "unidentified"  # a cancelled return takes no parcel
+    assert late_scan.created and late_scan.parcel.state == "unidentified"  # takes no parcel
     receiving.scan_parcel(db, again.name, warehouse=lzb(db))
     receiving.arrive_batch(db, receiving.open_batch(db, lzb(db)))
     with pytest.raises(IllegalTransition):

@@ -20,7 +20,7 @@ from wms.core.scoping import visible_owner
 from wms.customs.rules import CENT
 from wms.outbound.models import OrderLine
 
-from .models import BUYER_CHOICES, ReturnLine, ReturnRequest
+from .models import BUYER_CHOICES, ReturnLine, ReturnParcel, ReturnRequest
 from .queries import find_order, listing_of, num
 from .rules import ReturnRules, deadlines
 
@@ -220,6 +220,12 @@ def create_request(session: Session, data: dict, *, rules: ReturnRules | None = 
 
 
 def cancel_request(session: Session, request: ReturnRequest, reason: str | None) -> None:
-    """A return whose goods are not back yet is called off; its claim on the order ends."""
+    """A return whose goods are not back yet is called off; its claim on the order ends.
+    A parcel already matched to it in an open batch goes back to the unidentified queue
+    (kept, for a person to decide), so the batch can still arrive."""
     request.transition("cancelled", reason=(reason or "").strip()[:200] or None)
+    for parcel in session.scalars(select(ReturnParcel).where(
+            ReturnParcel.request_id == request.id, ReturnParcel.state == "matched")):
+        parcel.request = None
+        parcel.state, parcel.matched_by, parcel.matched_at = "unidentified", None, None
     session.flush()
