@@ -1,5 +1,5 @@
-"""Two clerks press "batch arrives" at once, two declare the same return (PostgreSQL): the
-locks let one through, the other is told the batch arrived or the return was declared."""
+"""Two clerks press "batch arrives" at once, declare the same return, restock the same item
+(PostgreSQL): one gets through, the other is told it was done already."""
 from __future__ import annotations
 
 import threading
@@ -11,11 +11,13 @@ from sqlalchemy.orm import sessionmaker
 from wms.core.context import SYSTEM, acting_as
 from wms.core.db import run_in_transaction
 from wms.core.errors import Conflict
+from wms.customs.inbox import apply_receipt_file
 from wms.customs.models import CustomsMessage
+from wms.customs.simulator import receipt_for
 from wms.demo import load_demo
 from wms.inventory.ledger import check_ledger
 from wms.inventory.models import StockDocument, Warehouse
-from wms.returns import declaration, queries, receiving, requests
+from wms.returns import declaration, dispositions, inspection, queries, receiving, requests
 from wms.returns.demo import BUYER_A, ship_order
 
 pytestmark = pytest.mark.postgres_only
@@ -50,7 +52,8 @@ def race(sessions, use_case, n: int = 2) -> dict[str, int]:
     return outcomes
 
 
-def test_a_batch_arrives_once_and_a_return_is_declared_once(committing_engine):
+def test_a_batch_arrives_once_a_return_is_declared_once_an_item_restocked_once(
+        committing_engine):
     sessions = sessionmaker(bind=committing_engine, expire_on_commit=False)
 
     def prepare(session):
@@ -77,9 +80,21 @@ def test_a_batch_arrives_once_and_a_return_is_declared_once(committing_engine):
     def declare(session):
         declaration.declare_return(session, queries.find_request(session, request_id))
     assert race(sessions, declare) == {"ok": 1, "conflict": 1}
+    def approve_and_grade(session):
+        r = queries.find_request(session, request_id)
+        message = session.get(CustomsMessage, queries.declaration_of(session, r).message_id)
+        apply_receipt_file(session, receipt_for(message, "800", "退货放行"))
+        inspection.grade_line(session, r, 1, "new")
+    with acting_as(SYSTEM):
+        run_in_transaction(sessions, approve_and_grade)
+
+    def restock(session):
+        dispositions.dispose_line(session, queries.find_request(session, request_id), 1,
+                                  "restock")
+    assert race(sessions, restock) == {"ok": 1, "conflict": 1}
     with sessions() as session, acting_as(SYSTEM):
         r = queries.find_request(session, request_id)
-        assert r.state == "received"
+        assert r.state == "closed"
         assert session.scalar(select(func.count()).select_from(StockDocument).where(
             StockDocument.origin == queries.find_batch(session, batch_id).name)) == 1
         assert session.scalar(select(func.count()).select_from(CustomsMessage).where(

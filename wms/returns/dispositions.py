@@ -87,6 +87,7 @@ def _dispose(session: Session, items: list[Disposal], single: bool = False
     def where(i: int, name: str) -> str:
         return name if single else f"lines[{i}].{name}"
 
+    _lock_lines(session, {item.request.id for item in items})
     declarations = declarations_of(session, {item.request.id for item in items})
     refusal = {item.request.id: bonded_refusal(item.request,
                                                declarations.get(item.request.id))
@@ -173,6 +174,14 @@ def _dispose(session: Session, items: list[Disposal], single: bool = False
             _done(item.request, line)
     session.flush()
     return lines
+
+
+def _lock_lines(session: Session, request_ids: set[int]) -> None:
+    """Lock the returns' items and read them afresh: two clerks disposing of one item move
+    its goods once, the second is told it is disposed of already."""
+    session.execute(select(ReturnLine).where(ReturnLine.request_id.in_(request_ids))
+                    .with_for_update(of=ReturnLine)
+                    .execution_options(populate_existing=True)).all()
 
 
 def _restock_refused(request: ReturnRequest, why_not: str, field_name: str) -> DomainError:
@@ -334,6 +343,7 @@ def approve_scrap(session: Session, request: ReturnRequest, gnum: Any,
     """A supervisor approves (the goods go to the scrap location) or refuses a scrap."""
     if not current_actor().has_role("supervisor"):
         raise Forbidden(N_("Only a supervisor approves scrapping"), field="approve")
+    _lock_lines(session, {request.id})
     line = find_line(request, gnum)
     if line.disposition != "scrap" or line.disposition_state != "to_approve":
         raise Conflict(N_("Item %(gnum)s is not waiting for scrap approval"),
