@@ -21,15 +21,16 @@ from flask import (Blueprint, Response, abort, current_app, flash, jsonify, redi
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import func, select
 
 from wms.core.db import utcnow
 from wms.core.errors import N_, DomainError, ValidationError
-from wms.customs.models import CustomsMessage
+from wms.customs.inbox import apply_receipt_file
 from wms.inventory.models import Warehouse
-from wms.returns import services as returns
-from wms.returns.models import (DISPOSITIONS, GRADES, REQUEST_STATES, ConsolidationBatch,
-                                ReturnParcel, ReturnRequest)
+from wms.returns import declaration, dispositions, figures, inspection, queries, receiving
+from wms.returns import requests as return_requests
+from wms.returns.messages import read_message
+from wms.returns.models import DISPOSITIONS, GRADES, REQUEST_STATES, ReturnParcel, ReturnRequest
+from wms.returns.rules import bonded_allowed, is_late
 
 from .api.labels import label_response
 from .auth import blueprint_roles
@@ -99,16 +100,26 @@ def title(table: str, key: str | None) -> str:
     return str(tables[table].get(key, key))
 
 
+@bp.app_template_global("rt_message")
+def stored_text(text: str | None) -> str:
+    """A message the returns centre kept (a code, or a template and its parameters) in the
+    reader's language; a person's own words as they wrote them."""
+    found = read_message(text)
+    if found is None:
+        return ""
+    template, params = found
+    return _(template, **params) if params else _(template)
+
+
 # ------------------------------------------------------------------- helpers
 
-def warehouse() -> Warehouse:
-    code = current_app.config.get("RETURNS_WAREHOUSE", "LZB")
-    found = db().scalar(select(Warehouse).where(Warehouse.code == code)) or \
-        db().scalars(select(Warehouse).where(Warehouse.kind == "bonded")
-                     .order_by(Warehouse.id)).first()
-    if found is None:
+def warehouse(session=None) -> Warehouse:
+    """The warehouse this returns centre receives for (``RETURNS_WAREHOUSE``)."""
+    try:
+        return queries.returns_warehouse(session or db(),
+                                         current_app.config.get("RETURNS_WAREHOUSE"))
+    except ValidationError:
         abort(404)
-    return found
 
 
 def photo_dir() -> Path:
@@ -138,7 +149,7 @@ def save_photo(data_url: str | None) -> str | None:
 
 def deadline_info(r: ReturnRequest) -> dict:
     now = utcnow()
-    return {"late": returns.is_late(r, now),
+    return {"late": is_late(r, now),
             "apply_days_left": (r.apply_by - now).days if r.apply_by else None,
             "arrive_days_left": (r.arrive_by - now).days if r.arrive_by else None}
 
@@ -154,7 +165,7 @@ def parcel_json(parcel: ReturnParcel, message: str | None = None, duplicate: boo
             "message": message}
 
 
-def scan_message(result: returns.ScanResult) -> str:
+def scan_message(result: receiving.ScanResult) -> str:
     parcel = result.parcel
     r = parcel.request
     if result.duplicate:
@@ -165,13 +176,9 @@ def scan_message(result: returns.ScanResult) -> str:
                  code=parcel.code or _("Unlabelled parcel"))
     text = _("%(code)s → %(name)s, order %(order)s (%(how)s).", code=parcel.code,
              name=r.name, order=r.order.order_no, how=title("matched_by", parcel.matched_by))
-    if r.late or returns.is_late(r):
+    if r.late or is_late(r):
         text += " " + _("Past the deadline: non-bonded handling.")
     return text
-
-
-def _write(payload: dict, use_case):
-    return write(payload, use_case)
 
 
 def _payload() -> dict:
@@ -182,11 +189,10 @@ def _payload() -> dict:
 
 
 def _flash_error(exc: DomainError) -> None:
-    message = translate_error(exc)
-    for problem in getattr(exc, "problems", [])[1:]:
-        message += " · " + _("%(document)s disagrees: %(detail)s",
-                             document=_(problem["document"]),
-                             detail=_(problem["template"], **problem["params"]))
+    problems = getattr(exc, "problems", [])
+    message = " · ".join(_("%(document)s disagrees: %(detail)s", document=_(p["document"]),
+                           detail=_(p["template"], **p["params"])) for p in problems) \
+        if problems else translate_error(exc)
     flash(message, "error")
 
 
@@ -214,23 +220,16 @@ def index():
     if state and state not in REQUEST_STATES:
         state = None
     page = max(1, request.args.get("page", 1, type=int))
-    stmt = returns.requests_query(state)
-    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    rows = session.scalars(stmt.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
-    open_parcels = session.scalars(returns.parcels_query().where(
-        ReturnParcel.state.in_(("matched", "unidentified"))).order_by(
-        ReturnParcel.scanned_at)).all()
-    info = returns.summary(session)
-    volumes = returns.daily_volumes(session, 14)
-    batches = session.scalars(select(ConsolidationBatch).where(
-        ConsolidationBatch.state == "open").order_by(ConsolidationBatch.id)).all() \
-        if can_edit() else []
-    declarations = {r.id: returns.declaration_of(session, r) for r in rows}
+    rows, total = queries.requests_page(session, state, page, PAGE_SIZE)
+    info = figures.summary(session)
     return render_template(
         "returns/index.html", rows=rows, state=state, states=REQUEST_STATES, page=page,
-        pages=max(1, -(-total // PAGE_SIZE)), total=total, open_parcels=open_parcels,
-        info=info, chart=chart(volumes), batches=batches, declarations=declarations,
-        deadline=deadline_info, age=returns.parcel_age_days, can_edit=can_edit(),
+        pages=max(1, -(-total // PAGE_SIZE)), total=total,
+        open_parcels=queries.open_parcels(session), info=info,
+        chart=chart(figures.daily_volumes(session, 14)),
+        batches=queries.open_batches(session) if can_edit() else [],
+        declarations=queries.declarations_of(session, [r.id for r in rows]),
+        deadline=deadline_info, age=figures.parcel_age_days, can_edit=can_edit(),
         all_count=sum(info["states"].values()), now=utcnow())
 
 
@@ -255,28 +254,11 @@ def chart(volumes: list[tuple[str, int]], width: int = 560, height: int = 160) -
 
 @bp.get("/export.csv")
 def export_csv():
-    session = db()
     out = io.StringIO()
     out.write("\ufeff")  # Excel opens UTF-8 with a BOM
     w = csv.writer(out)
-    w.writerow(["return", "platform_return_no", "order", "state", "reason", "buyer_choice",
-                "requested_at", "apply_by", "arrive_by", "received_at", "late", "declaration",
-                "gnum", "sku", "qty", "grade", "disposition", "disposition_state",
-                "disposition_reason", "exchange_order"])
-    for r in session.scalars(returns.requests_query().order_by(None).order_by(
-            ReturnRequest.id)):
-        d = returns.declaration_of(session, r)
-        for ln in r.lines:
-            w.writerow([r.name, r.platform_return_no or "", r.order.order_no, r.state, r.reason,
-                        r.buyer_choice, r.requested_at.isoformat(),
-                        r.apply_by.isoformat() if r.apply_by else "",
-                        r.arrive_by.isoformat() if r.arrive_by else "",
-                        r.received_at.isoformat() if r.received_at else "",
-                        "yes" if r.late else "no", d.state if d else "", ln.gnum,
-                        ln.product.sku, returns.num(ln.qty), ln.grade or "",
-                        ln.disposition or "", ln.disposition_state,
-                        ln.disposition_reason or "",
-                        ln.exchange_order.order_no if ln.exchange_order else ""])
+    w.writerow(queries.EXPORT_HEADER)
+    w.writerows(queries.export_rows(db()))
     return Response(out.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": 'attachment; filename="returns.csv"'})
 
@@ -294,7 +276,7 @@ def new():
                 "buyer_choice": form.get("buyer_choice") or "refund",
                 "return_waybill_no": form.get("return_waybill_no"), "lines": lines or None,
                 "note": form.get("note")}
-        result = _run(lambda s: returns.create_request(s, data))
+        result = _run(lambda s: return_requests.create_request(s, data))
         if result:
             flash(_("Return %(name)s created.", name=result.request.name), "ok")
             return redirect(url_for("returns.detail", request_id=result.request.id))
@@ -304,15 +286,13 @@ def new():
 @bp.get("/<int:request_id>")
 def detail(request_id: int):
     session = db()
-    r = returns.find_request(session, request_id)
-    declaration = returns.declaration_of(session, r)
-    message = session.get(CustomsMessage, declaration.message_id) if declaration else None
-    parcels = session.scalars(select(ReturnParcel).where(ReturnParcel.request_id == r.id)).all()
-    problems = returns.check_documents(session, r) if r.state in returns.OPEN_STATES and \
-        not r.late and (declaration is None or declaration.state == "rejected") else []
-    bonded, why_not = returns.bonded_allowed(session, r)
-    return render_template("returns/detail.html", r=r, declaration=declaration,
-                           message=message, parcels=parcels, problems=problems,
+    r = queries.find_request(session, request_id)
+    current = queries.declaration_of(session, r)
+    bonded, why_not = bonded_allowed(session, r)
+    return render_template("returns/detail.html", r=r, declaration=current,
+                           message=queries.declaration_message(session, current),
+                           parcels=queries.parcels_of(session, r),
+                           problems=declaration.declarable_problems(session, r),
                            deadline=deadline_info(r), can_edit=can_edit(),
                            can_approve=current_user.has_role("supervisor"), grades=GRADES,
                            dispositions=DISPOSITIONS, bonded=bonded, why_not=why_not)
@@ -321,7 +301,7 @@ def detail(request_id: int):
 @bp.post("/<int:request_id>/declare")
 def declare(request_id: int):
     require_clerk()
-    _run(lambda s: returns.declare_return(s, returns.find_request(s, request_id)),
+    _run(lambda s: declaration.declare_return(s, queries.find_request(s, request_id)),
          _("Return application (CEB625) is in the customs outbox."))
     return redirect(url_for("returns.detail", request_id=request_id))
 
@@ -329,17 +309,18 @@ def declare(request_id: int):
 @bp.post("/<int:request_id>/cancel")
 def cancel(request_id: int):
     require_clerk()
-    _run(lambda s: returns.cancel_request(s, returns.find_request(s, request_id),
-                                          request.form.get("reason")), _("Return cancelled."))
+    _run(lambda s: return_requests.cancel_request(s, queries.find_request(s, request_id),
+                                                  request.form.get("reason")),
+         _("Return cancelled."))
     return redirect(url_for("returns.detail", request_id=request_id))
 
 
 @bp.post("/<int:request_id>/lines/<int:gnum>/grade")
 def grade(request_id: int, gnum: int):
     require_clerk()
-    _run(lambda s: returns.grade_line(s, returns.find_request(s, request_id), gnum,
-                                      request.form.get("grade", ""),
-                                      request.form.get("reason")), _("Graded."))
+    _run(lambda s: inspection.grade_line(s, queries.find_request(s, request_id), gnum,
+                                         request.form.get("grade", ""),
+                                         request.form.get("reason")), _("Graded."))
     return redirect(url_for("returns.detail", request_id=request_id))
 
 
@@ -348,13 +329,14 @@ def dispose(request_id: int, gnum: int):
     require_clerk()
 
     def use_case(s):
-        line = returns.dispose_line(s, returns.find_request(s, request_id), gnum,
-                                    request.form.get("disposition", ""),
-                                    reason=request.form.get("reason"),
-                                    product_code=(request.form.get("product") or "").strip()
-                                    or None)
+        line = dispositions.dispose_line(s, queries.find_request(s, request_id), gnum,
+                                         request.form.get("disposition", ""),
+                                         reason=request.form.get("reason"),
+                                         product_code=(request.form.get("product") or "")
+                                         .strip() or None)
         if line.disposition_state == "pending":
-            flash(_("Kept pending: %(reason)s", reason=line.disposition_reason), "warn")
+            flash(_("Kept pending: %(reason)s", reason=stored_text(line.disposition_reason)),
+                  "warn")
         return line
     _run(use_case, _("Saved."))
     return redirect(url_for("returns.detail", request_id=request_id))
@@ -364,8 +346,8 @@ def dispose(request_id: int, gnum: int):
 def scrap_approval(request_id: int, gnum: int):
     require_clerk()
     approve = request.form.get("decision") == "approve"
-    _run(lambda s: returns.approve_scrap(s, returns.find_request(s, request_id), gnum,
-                                         approve, request.form.get("note")),
+    _run(lambda s: dispositions.approve_scrap(s, queries.find_request(s, request_id), gnum,
+                                              approve, request.form.get("note")),
          _("Scrap approved: the goods went to the scrap location.") if approve
          else _("Scrap refused."))
     return redirect(url_for("returns.detail", request_id=request_id))
@@ -373,7 +355,7 @@ def scrap_approval(request_id: int, gnum: int):
 
 @bp.post("/<int:request_id>/label")
 def label(request_id: int):
-    r = returns.find_request(db(), request_id)
+    r = queries.find_request(db(), request_id)
     w = r.warehouse
     record = {"return_number": r.name, "order_number": r.order.order_no,
               "returns_centre": "\n".join(filter(None, [w.name, w.address])),
@@ -388,10 +370,7 @@ def label(request_id: int):
 def match(parcel_id: int):
     require_clerk()
 
-    def use_case(s):
-        parcel = returns.get_parcel(s, parcel_id)
-        return returns.match_parcel(s, parcel, request.form.get("ref", ""))
-    parcel = _run(use_case)
+    parcel = _run(lambda s: receiving.match_parcel_by_id(s, parcel_id, request.form.get("ref", "")))
     if parcel:
         flash(_("Parcel matched to %(name)s.", name=parcel.request.name), "ok")
     return redirect(url_for("returns.index") + "#parcels")
@@ -400,10 +379,12 @@ def match(parcel_id: int):
 @bp.post("/batches/<int:batch_id>/arrive")
 def arrive(batch_id: int):
     require_clerk()
-    batch = _run(lambda s: returns.arrive_batch(s, returns.find_batch(s, batch_id)))
+    batch = _run(lambda s: receiving.arrive_batch(s, queries.find_batch(s, batch_id)))
     if batch:
         flash(_("Batch %(name)s arrived in the bonded zone.", name=batch.name), "ok")
-    return redirect(request.form.get("next") or url_for("returns.index"))
+    back = request.form.get("next") or ""
+    local = back.startswith("/") and not back.startswith("//")
+    return redirect(back if local else url_for("returns.index"))
 
 
 @bp.post("/receipts")
@@ -415,7 +396,7 @@ def import_receipts():
     if not content:
         flash(_("Choose a receipt file"), "error")
         return redirect(url_for("returns.index"))
-    touched = _run(lambda s: returns.apply_return_receipts(s, content))
+    touched = _run(lambda s: apply_receipt_file(s, content))
     if touched:
         flash(_("%(n)s receipts imported.", n=len(touched)), "ok")
     return redirect(url_for("returns.index"))
@@ -452,9 +433,7 @@ def _hh(template: str, flow: str, **context):
 def receive_page():
     require_clerk()
     session = db()
-    batch = session.scalars(select(ConsolidationBatch).where(
-        ConsolidationBatch.warehouse_id == warehouse().id,
-        ConsolidationBatch.state == "open").order_by(ConsolidationBatch.id)).first()
+    batch = next(iter(queries.open_batches(session, warehouse(session))), None)
     return _hh("returns/receive.html", "receive", batch=batch,
                parcels=list(reversed(batch.parcels)) if batch else [])
 
@@ -473,13 +452,13 @@ def api_scan():
     code = warehouse().code
 
     def use_case(session):
-        wh = session.scalar(select(Warehouse).where(Warehouse.code == code))
-        result = returns.scan_parcel(session, payload.get("code"), warehouse=wh,
-                                     notes=payload.get("notes"),
-                                     photo=save_photo(photo_data) if photo_data else None)
+        result = receiving.scan_parcel(session, payload.get("code"),
+                                       warehouse=queries.returns_warehouse(session, code),
+                                       notes=payload.get("notes"),
+                                       photo=save_photo(photo_data) if photo_data else None)
         status = 201 if result.created else 200
         return status, parcel_json(result.parcel, scan_message(result), result.duplicate)
-    return _write(payload, use_case)
+    return write(payload, use_case)
 
 
 @bp.post("/m/api/arrive")
@@ -488,34 +467,25 @@ def api_arrive():
     payload = _payload()
 
     def use_case(session):
-        batch = returns.find_batch(session, payload.get("batch"))
-        returns.arrive_batch(session, batch)
-        matched = sum(1 for p in batch.parcels if p.state == "arrived")
+        batch = receiving.arrive_batch(session, queries.find_batch(session, payload.get("batch")))
+        done = queries.batch_figures(session, batch)
         return 201, {"ok": True, "batch": batch.name, "state": batch.state,
                      "message": _("Batch %(name)s arrived: %(n)s parcels into the bonded "
-                                  "zone, %(u)s unidentified.", name=batch.name, n=matched,
-                                  u=len(batch.parcels) - matched)}
-    return _write(payload, use_case)
+                                  "zone, %(u)s unidentified.", name=batch.name, n=done.arrived,
+                                  u=done.parcels - done.arrived)}
+    return write(payload, use_case)
 
 
 @bp.post("/m/api/lookup")
 def api_lookup():
     require_clerk()
     payload = _payload()
-    code = returns.normalise_code(payload.get("code"))
-    r = None
-    try:
-        r = returns.find_request(db(), code)
-    except DomainError:
-        parcel = db().scalar(select(ReturnParcel).where(ReturnParcel.code == code))
-        r = parcel.request if parcel else None
-    if r is None:
-        raise ValidationError(N_("%(code)s names no return"), field="code", code=code)
+    r = queries.lookup_return(db(), payload.get("code"))
     return jsonify({"ok": True, "return": r.name, "state": r.state,
                     "state_title": title("state", r.state), "order": r.order.order_no,
                     "reason": r.reason, "late": r.late,
                     "lines": [{"gnum": ln.gnum, "sku": ln.product.sku,
-                               "name": ln.product.name_zh, "qty": returns.num(ln.qty),
+                               "name": ln.product.name_zh, "qty": queries.num(ln.qty),
                                "grade": ln.grade, "grade_title": title("grade", ln.grade)
                                if ln.grade else None} for ln in r.lines]})
 
@@ -527,13 +497,13 @@ def api_grade():
     photo_data = payload.pop("photo", None)
 
     def use_case(session):
-        r = returns.find_request(session, payload.get("return"))
-        line = returns.grade_line(session, r, payload.get("gnum"), payload.get("grade") or "",
-                                  payload.get("reason"),
-                                  save_photo(photo_data) if photo_data else None)
+        r = queries.find_request(session, payload.get("return"))
+        line = inspection.grade_line(session, r, payload.get("gnum"),
+                                     payload.get("grade") or "", payload.get("reason"),
+                                     save_photo(photo_data) if photo_data else None)
         return 201, {"ok": True, "return": r.name, "state": r.state, "gnum": line.gnum,
                      "grade": line.grade,
                      "message": _("%(name)s item %(gnum)s: %(grade)s", name=r.name,
                                   gnum=line.gnum, grade=title("grade", line.grade))}
-    return _write(payload, use_case)
+    return write(payload, use_case)
 

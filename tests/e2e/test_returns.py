@@ -14,7 +14,7 @@ from tests.conftest import migrate
 from wms.core.db import make_engine, make_session_factory
 from wms.demo import DEMO_PASSWORD, load_demo
 from wms.returns.demo import BUYER_A, load_returns_demo, ship_order
-from wms.returns import services as rs
+from wms.returns import requests
 from wms.returns.models import ReturnParcel
 
 pytestmark = pytest.mark.browser
@@ -39,7 +39,7 @@ def returns_server(tmp_path_factory):
         for i in (1, 2):
             order = ship_order(session, f"SLX2026112797{i:03d}", BUYER_A, "APT-PRE-800", 1,
                                "198.00")
-            names.append(rs.create_request(session, {"order": order.order_no,
+            names.append(requests.create_request(session, {"order": order.order_no,
                                                      "reason": "e2e"}).request.name)
         session.commit()
     app = create_app({"SESSION_FACTORY": sessions, "SECRET_KEY": "e2e",

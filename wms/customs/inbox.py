@@ -23,7 +23,7 @@ ReceiptHandler = Callable[[Session, CustomsMessage, "ceb.CebReceipt"], None]
 _handlers: dict[str, ReceiptHandler] = {}
 
 # The modules whose import registers a handler (imported on first use).
-HANDLER_MODULES = ("wms.outbound.declare", "wms.returns.services")
+HANDLER_MODULES = ("wms.outbound.declare", "wms.returns.declaration")
 
 
 def handles(*message_types: str) -> Callable[[ReceiptHandler], ReceiptHandler]:

@@ -6,20 +6,34 @@ key (order number, platform return number) before it is made.
 """
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from wms.core.db import utcnow
+from wms.customs.inbox import apply_receipt_file
 from wms.customs.models import CustomsMessage
+from wms.customs.outbox import FileGateway, send_pending
+from wms.customs.rules import line_tax
 from wms.customs.simulator import receipt_for
 from wms.inventory.models import Warehouse
 from wms.outbound.models import SalesOrder
 
-from . import services as returns
+from .declaration import declare_return
+from .dispositions import dispose_line
+from .inspection import grade_line
 from .models import ReturnParcel, ReturnRequest
+from .places import return_locations
+from .queries import declaration_of, listing_of
+from .receiving import arrive_batch, open_batch, scan_parcel
+from .requests import create_request
+
+# The demo's platform and the owner whose milk powder is sold (see wms.demo).
+PLATFORM, OWNER = "6201W60045", "6201W60012"
 
 BUYER_A = ("王小兰", "620102199003071520")
 BUYER_B = ("李娜", "620103198506123427")
@@ -49,19 +63,44 @@ RETURNS = [
 UNIDENTIFIED = ("RR987654321CN", "无面单, 内有奶粉一罐 no label outside, one tin of formula")
 
 
+def customs_gateway() -> FileGateway:
+    """The demo's file gateway to customs, in the instance folder."""
+    base = Path(os.environ.get("WMS_INSTANCE_PATH", "instance")) / "customs"
+    return FileGateway(base / "outbox", base / "inbox")
+
+
+def order_data(order_no: str, buyer: tuple[str, str], sku: str, qty: int, price: str) -> dict:
+    """A 1210 order of the demo platform, amounts reconciled, to a buyer in Lanzhou."""
+    total = Decimal(price) * qty
+    tax = line_tax(total, Decimal("0.13"), Decimal(0))
+    freight = Decimal("12.00")
+    paid = total + freight + tax
+    address, phone = "甘肃省兰州市城关区庆阳路 88 号", "13909310" + order_no[-3:]
+    return {
+        "platform": PLATFORM, "owner": OWNER, "warehouse": "LZB", "order_no": order_no,
+        "trade_mode": "1210", "ordered_at": "2026-11-27T09:30:00+08:00",
+        "buyer_name": buyer[0], "buyer_id_type": "1", "buyer_id_number": buyer[1],
+        "buyer_phone": phone, "consignee": buyer[0], "consignee_phone": phone,
+        "consignee_address": address, "goods_value": str(total), "freight": str(freight),
+        "discount": "0", "tax_total": str(tax), "actual_paid": str(paid), "country": "142",
+        "lines": [{"product": sku, "qty": qty, "price": price, "total_price": str(total)}],
+        "payment": {"pay_code": "6201960101", "pay_name": "兰州银行网上支付",
+                    "pay_transaction_id": "PAY" + order_no, "amount_paid": str(paid)},
+        "waybill": {"logistics_code": "6201980056", "logistics_no": "EMS" + order_no[-8:],
+                    "consignee": buyer[0], "consignee_phone": phone,
+                    "consignee_address": address, "weight_kg": str(qty * Decimal("1.1"))},
+    }
+
+
 def ship_order(session: Session, order_no: str, buyer: tuple[str, str], sku: str, qty: int,
                price: str) -> SalesOrder:
     """A 1210 order taken all the way to shipped through the outbound services."""
-    from wms.demo import demo_customs_folders, demo_order
-    from wms.customs.outbox import FileGateway, send_pending
     from wms.logistics.identifiers import make_s10
     from wms.outbound import services as outbound
-    from wms.customs.inbox import apply_receipt_file
     from wms.outbound.declare import declare_order
-    order = outbound.receive_order(session, demo_order(order_no, "1210", buyer[0], buyer[1],
-                                                       sku, qty, price)).order
+    order = outbound.receive_order(session, order_data(order_no, buyer, sku, qty, price)).order
     listing = declare_order(session, order)
-    send_pending(session, FileGateway(*demo_customs_folders()))
+    send_pending(session, customs_gateway())
     for message in session.scalars(select(CustomsMessage).where(
             CustomsMessage.business_key == order.order_no)):
         status = "800" if message.id == listing.message_id else "120"
@@ -80,25 +119,23 @@ def ship_order(session: Session, order_no: str, buyer: tuple[str, str], sku: str
 
 def answer(session: Session, request: ReturnRequest, status: str, info: str) -> None:
     """Customs' CEB626 for the request's CEB625, as the simulator writes it."""
-    declaration = returns.declaration_of(session, request)
+    declaration = declaration_of(session, request)
     message = session.get(CustomsMessage, declaration.message_id)
-    returns.apply_return_receipts(session, receipt_for(message, status, info))
+    apply_receipt_file(session, receipt_for(message, status, info))
 
 
 def load_returns_demo(session: Session) -> int:
     """Returns at every stage; returns how many records were created."""
-    from wms.customs.outbox import FileGateway, send_pending
-    from wms.demo import demo_customs_folders
     created = 0
     warehouse = session.scalar(select(Warehouse).where(Warehouse.code == "LZB"))
     if warehouse is None:
         return 0
-    returns.return_locations(session, warehouse)
+    return_locations(session, warehouse)
     for order_no, buyer, sku, qty, price, days in RETURN_ORDERS:
         if session.scalar(select(SalesOrder.id).where(SalesOrder.order_no == order_no)):
             continue
         order = ship_order(session, order_no, buyer, sku, qty, price)
-        listing = returns.listing_of(session, order)
+        listing = listing_of(session, order)
         listing.released_at = utcnow() - timedelta(days=days)  # released some days ago
         created += 1
     session.flush()
@@ -107,7 +144,7 @@ def load_returns_demo(session: Session) -> int:
         if session.scalar(select(ReturnRequest.id).where(
                 ReturnRequest.platform_return_no == platform_no)):
             continue
-        result = returns.create_request(session, {
+        result = create_request(session, {
             "platform_return_no": platform_no, "order": order_no, "reason": reason,
             "buyer_choice": choice, "return_waybill_no": f"YT{platform_no[-4:]}88{order_no[-3:]}",
             "lines": [{"gnum": 1, "qty": qty}]})
@@ -118,28 +155,28 @@ def load_returns_demo(session: Session) -> int:
     # One consolidation batch that has arrived, with an unidentified parcel in it...
     arrived = [r for r, stage in made if stage not in ("requested", "in_batch")]
     for age, request in enumerate(arrived):
-        parcel = returns.scan_parcel(session, request.return_waybill_no,
+        parcel = scan_parcel(session, request.return_waybill_no,
                                      warehouse=warehouse).parcel
         parcel.scanned_at = utcnow() - timedelta(days=age % 6, hours=age)  # a week's intake
     if not session.scalar(select(ReturnParcel.id).where(ReturnParcel.code == UNIDENTIFIED[0])):
-        returns.scan_parcel(session, UNIDENTIFIED[0], warehouse=warehouse,
+        scan_parcel(session, UNIDENTIFIED[0], warehouse=warehouse,
                             notes=UNIDENTIFIED[1])
         created += 1
-    batch = returns.open_batch(session, warehouse)
-    returns.arrive_batch(session, batch)
+    batch = open_batch(session, warehouse)
+    arrive_batch(session, batch)
     # ...and one still open at the centre.
     for request, stage in made:
         if stage == "in_batch":
-            returns.scan_parcel(session, request.name, warehouse=warehouse)
-    gateway = FileGateway(*demo_customs_folders())
+            scan_parcel(session, request.name, warehouse=warehouse)
+    gateway = customs_gateway()
     for request, stage in made:
         if stage in ("requested", "received", "in_batch", "late"):
             if stage == "late":
-                returns.grade_line(session, request, 1, "open_box", "外盒压痕 creased box")
-                returns.dispose_line(session, request, 1, "non_bonded",
+                grade_line(session, request, 1, "open_box", "外盒压痕 creased box")
+                dispose_line(session, request, 1, "non_bonded",
                                      reason="逾期 past the 45-day deadline")
             continue
-        returns.declare_return(session, request)
+        declare_return(session, request)
         send_pending(session, gateway)
         if stage == "declared":
             continue
@@ -147,10 +184,10 @@ def load_returns_demo(session: Session) -> int:
         if stage == "approved":
             continue
         if stage == "scrap":
-            returns.grade_line(session, request, 1, "scrap", "罐体凹陷漏粉 dented, leaking")
-            returns.dispose_line(session, request, 1, "scrap", reason="漏粉不可再售 leaking")
+            grade_line(session, request, 1, "scrap", "罐体凹陷漏粉 dented, leaking")
+            dispose_line(session, request, 1, "scrap", reason="漏粉不可再售 leaking")
         elif stage == "closed":
-            returns.grade_line(session, request, 1, "new")
-            returns.dispose_line(session, request, 1, "restock")
+            grade_line(session, request, 1, "new")
+            dispose_line(session, request, 1, "restock")
     session.flush()
     return created
