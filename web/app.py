@@ -9,6 +9,7 @@ from flask_wtf.csrf import CSRFProtect
 from wms.core.context import reset_actor
 from wms.core.db import make_engine, make_session_factory
 
+from . import guards
 from .config import load_config
 from .db import close_session
 
@@ -38,6 +39,7 @@ def select_locale() -> str:
 
 def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=False)
+    guards.init_app(app)  # bounded <int:...> and JSON, before any route is added
     app.config.update(load_config(config))
     session_factory = app.config.get("SESSION_FACTORY")
     if session_factory is None:

@@ -66,6 +66,8 @@ def init_app(app) -> None:
         # expiring, read-only links that customers open without an account.
         if request.blueprint in ("api", "tracking") or request.endpoint in PUBLIC_ENDPOINTS:
             return None
+        if request.routing_exception is not None and request.path.startswith("/api/"):
+            return None  # an unknown API route or method: its JSON 404/405, not the login page
         if not current_user.is_authenticated:
             return login_manager.unauthorized()
         g.actor_token = set_actor(accounts.actor_for(current_user.user))
