@@ -31,7 +31,7 @@ def select_locale() -> str:
     from wms.accounts.models import LOCALES
     if g.get("api_locale"):
         return g.api_locale
-    if current_user and current_user.is_authenticated:
+    if not g.get("database_unavailable") and current_user and current_user.is_authenticated:
         return current_user.locale
     chosen = session.get("locale")
     return chosen if chosen in LOCALES else None  # None: BABEL_DEFAULT_LOCALE (zh_CN)
@@ -85,11 +85,7 @@ def create_app(config: dict | None = None) -> Flask:
             reset_actor(token)
         close_session(exc)
 
-    @app.get("/healthz")
-    def healthz():
-        from sqlalchemy import text
-        from .db import db
-        db().execute(text("SELECT 1"))
-        return {"status": "ok"}
+    from .health import healthz
+    app.add_url_rule("/healthz", "healthz", healthz)
 
     return app

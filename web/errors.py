@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import jsonify, render_template, request
+from flask import current_app, g, jsonify, render_template, request
 from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError, InterfaceError, OperationalError
@@ -97,6 +97,9 @@ def init_app(app) -> None:
         so; the pool's pre-ping reconnects once it is back, no restart needed."""
         log.warning("database unavailable on %s %s: %s", request.method, request.path,
                     str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+        # Answer as to an anonymous visitor: loading the user needs the database.
+        g.database_unavailable = True
+        g._login_user = current_app.login_manager.anonymous_user()
         response = _as_response(error_response(
             503, "database_unavailable",
             gettext("The database cannot be reached just now. Try again in a moment.")))
