@@ -158,3 +158,16 @@ def test_schema_fields_declare_and_enforce_their_bounds():
         assert err.value.field in ("qty", "n", "tags", "tags[0]")
     assert schema.validate({"qty": 2.5, "n": 10, "tags": ["a"]}) == {"qty": 2.5, "n": 10,
                                                                      "tags": ["a"]}
+
+
+def test_page_arg_refuses_what_the_database_cannot_page_to(app):
+    from web.paging import page_arg
+    from wms.core.errors import ValidationError
+    for good, expected in (("", 1), ("2", 2), (None, 1)):
+        with app.test_request_context("/", query_string={} if good is None else {"page": good}):
+            assert page_arg() == expected
+    for bad in ("٣", "²", str(2**63), "-1", "0", "x"):
+        with app.test_request_context("/", query_string={"page": bad}):
+            with pytest.raises(ValidationError) as err:
+                page_arg()
+            assert err.value.field == "page"
