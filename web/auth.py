@@ -141,12 +141,18 @@ class LoginForm(FlaskForm):
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=256)])
 
 
-def _safe_next(target: str | None) -> str:
-    if target:
+def safe_next(target: str | None, default: str | None = None) -> str:
+    """``target`` when it is a path on this site, else ``default`` (the home page).
+
+    ``//evil.example`` and ``/\\evil.example`` are read by browsers as another host, and
+    control characters let a header carry more than a path: all go to the default.
+    """
+    if target and target.startswith("/") and not target.startswith("//") \
+            and target.isprintable() and "\\" not in target:
         parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/"):
+        if not parts.scheme and not parts.netloc:
             return target
-    return url_for("office.home")
+    return default or url_for("office.home")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -160,7 +166,7 @@ def login():
         session_.commit()
         if user is not None:
             start_session(user)
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(safe_next(request.args.get("next")))
         time.sleep(FAILED_LOGIN_DELAY)
         flash(_("Login or password is wrong, or the account is locked."), "error")
         return render_template("auth/login.html", form=form), 401
@@ -192,4 +198,4 @@ def set_language():
         user = session_.get(User, current_user.id)
         accounts.set_locale(user, locale)
         session_.commit()
-    return redirect(_safe_next(request.form.get("next")))
+    return redirect(safe_next(request.form.get("next")))

@@ -173,3 +173,26 @@ def test_failed_logins_are_counted_in_the_database(db):
     locked = db.get(User, user.id)
     assert locked.locked_until is not None and locked.failed_logins == 0
     assert accounts.authenticate(db, "operator", "Lanzhou-2026") is None
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/", "/\\evil.example",
+                                    "/\\/evil.example", "\\\\evil.example", "/ok\r\nSet-Cookie: x",
+                                    "javascript:alert(1)", "http:/evil.example"])
+def test_next_goes_only_to_this_site(client, target):
+    response = client.post("/login", query_string={"next": target},
+                           data={"login": "supervisor", "password": "Lanzhou-2026"})
+    assert response.headers["Location"] == "/"
+
+
+def test_next_to_a_page_of_this_site_is_kept(client):
+    response = client.post("/login", query_string={"next": "/stock?page=2"},
+                           data={"login": "supervisor", "password": "Lanzhou-2026"})
+    assert response.headers["Location"] == "/stock?page=2"
+
+
+@pytest.mark.parametrize("login_text, password", [("super\x00visor", "Lanzhou-2026"),
+                                                  ("supervisor", "pass\ud800word"),
+                                                  ("\udfff", "x")])
+def test_logins_the_database_cannot_hold_are_refused_like_unknown_ones(db, login_text,
+                                                                       password):
+    assert accounts.authenticate(db, login_text, password) is None

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from wms.core.context import Actor
 from wms.core.db import utcnow
 from wms.core.errors import N_, Conflict, NotFound, ValidationError
+from wms.core.parsing import check_text
 from wms.partners.models import Enterprise
 
 from .models import LOCALES, USER_ROLES, ApiToken, User, UserOwner, UserRole
@@ -85,6 +86,12 @@ def authenticate(session: Session, login: str, password: str) -> User | None:
     same amount of hashing work, so the caller cannot tell them apart and neither can an
     attacker. Five failures lock the account for fifteen minutes.
     """
+    try:
+        check_text(login or "", "login")
+        check_text(password or "", "password")
+    except ValidationError:  # text no login or password can hold: like an unknown login
+        verify_password("", DUMMY_HASH)
+        return None
     user = session.scalar(select(User).where(User.login == (login or "").strip().lower()))
     if user is None:
         verify_password(password or "", DUMMY_HASH)
