@@ -171,3 +171,81 @@ def test_page_arg_refuses_what_the_database_cannot_page_to(app):
             with pytest.raises(ValidationError) as err:
                 page_arg()
             assert err.value.field == "page"
+
+
+def test_scanner_json_endpoints_answer_4xx_to_hostile_bodies(app, client, db):
+    """Every JSON endpoint outside /api/v1 (the scanner pages') reads its body through the
+    same bounded provider: deep nesting, NUL, 1e25 and wrong shapes are never a 5xx."""
+    login(client, "admin")
+    before = footprint(db)
+    bodies = ("[" * 100_000 + "]" * 100_000, '{"code": "a\\u0000b", "barcode": "a\\u0000b"}',
+              '{"quantity": 1e25, "qty": "1e25"}', '{"quantity": NaN}', "null", "[]", '"x"')
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        if "POST" not in rule.methods or "/api/" not in rule.rule \
+                or rule.rule.startswith("/api/"):
+            continue
+        url = OTHER_ARG.sub("1", rule.rule)
+        for body in bodies:
+            response = client.post(url, data=body, headers={"Content-Type": "application/json"})
+            assert response.status_code < 500, (url, body[:20], response.status_code)
+            checked += 1
+    assert checked >= 7 * 5
+    assert footprint(db) == before
+
+
+HOSTILE_TYPES = {"nul": ("string",), "surrogate": ("string",), "huge": ("integer", "number"),
+                 "overflow": ("integer", "number")}
+
+
+def carries(schema, types: tuple[str, ...]) -> bool:
+    """Whether a body of ``schema`` has a field (at any depth) of one of ``types``."""
+    from web.api.schema import Schema
+    return any(carries(f.items, types) if isinstance(f.items, Schema)
+               else (f.items or "string") in types if f.type == "array" else f.type in types
+               for f in schema.fields)
+
+
+def hostile(schema, kind: str) -> dict:
+    """A body for ``schema`` whose every field holds a value of the hostile ``kind``."""
+    from web.api.schema import Schema
+    values = {"nul": {"string": "a\x00b", "integer": 1, "number": 1},
+              "surrogate": {"string": "a\ud800", "integer": 1, "number": 1},
+              "huge": {"string": "x", "integer": 2**31, "number": 1e25},
+              "overflow": {"string": "x", "integer": 2**63, "number": 1e13}}[kind]
+    body: dict = {}
+    for f in schema.fields:
+        if isinstance(f.items, Schema):
+            body[f.name] = [hostile(f.items, kind)]
+        elif f.type == "array":
+            body[f.name] = [values.get(f.items or "string", "x")]
+        elif f.type in values:
+            body[f.name] = values[f.type]
+        elif f.type == "boolean":
+            body[f.name] = True
+        else:
+            body[f.name] = {}
+    return body
+
+
+@pytest.mark.parametrize("kind", ["nul", "surrogate", "huge", "overflow"])
+def test_every_api_write_refuses_hostile_values_and_changes_nothing(app, client, db, kind):
+    import json as stdlib_json
+
+    from web.api.core import OPERATIONS
+    headers = {**bearer(db, "admin"), "Content-Type": "application/json"}
+    before = footprint(db)
+    checked = 0
+    for op in OPERATIONS:
+        if op.body is None or op.method not in ("POST", "PUT", "PATCH") \
+                or not carries(op.body, HOSTILE_TYPES[kind]):
+            continue
+        url = "/api/v1" + OTHER_ARG.sub("1", op.rule)
+        body = stdlib_json.dumps(hostile(op.body, kind))
+        response = client.open(url, method=op.method, data=body, headers=headers)
+        assert 400 <= response.status_code < 500, (op.rule, response.status_code,
+                                                   response.get_data(as_text=True)[:200])
+        assert_error_shape(response, response.status_code)
+        checked += 1
+    assert checked >= 5
+    assert footprint(db) == before
