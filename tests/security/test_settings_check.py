@@ -102,13 +102,22 @@ def test_check_config_command(tmp_path, monkeypatch):
 def test_run_stops_on_a_wrong_setting_before_starting_anything(monkeypatch):
     started = []
     monkeypatch.setattr("os.execv", lambda *args: started.append(args))
+    monkeypatch.setattr("subprocess.Popen", lambda *args, **kw: started.append(args))
     monkeypatch.setenv("WMS_CEB_XSD_DIR", "/no/such/folder")
     result = CliRunner().invoke(main, ["run"])
     assert result.exit_code != 0 and started == []
     assert "WMS_CEB_XSD_DIR: /no/such/folder is not a folder" in result.output
-    monkeypatch.delenv("WMS_CEB_XSD_DIR")
-    result = CliRunner().invoke(main, ["run"])
-    assert result.exit_code == 0 and len(started) == 1
+    assert getattr(main.commands["run"].callback, "settings_checked", False)
+
+
+def test_the_start_check_passes_good_settings(monkeypatch, tmp_path):
+    from wms.cli_admin import require_valid_settings
+    monkeypatch.setenv("WMS_DATABASE_URL", f"sqlite:///{tmp_path}/wms.db")
+    monkeypatch.delenv("WMS_CEB_XSD_DIR", raising=False)
+    require_valid_settings()
+    monkeypatch.setenv("WMS_QUEUE_URL", "amqp://rabbit/")
+    with pytest.raises(click.ClickException):
+        require_valid_settings()
 
 
 def test_the_worker_is_checked_too_when_this_build_has_one():
