@@ -9,6 +9,7 @@ from flask_wtf.csrf import CSRFProtect
 from wms.core.context import reset_actor
 from wms.core.db import make_engine, make_session_factory
 
+from . import guards
 from .config import load_config
 from .db import close_session
 
@@ -30,7 +31,7 @@ def select_locale() -> str:
     from wms.accounts.models import LOCALES
     if g.get("api_locale"):
         return g.api_locale
-    if current_user and current_user.is_authenticated:
+    if not g.get("database_unavailable") and current_user and current_user.is_authenticated:
         return current_user.locale
     chosen = session.get("locale")
     return chosen if chosen in LOCALES else None  # None: BABEL_DEFAULT_LOCALE (zh_CN)
@@ -38,6 +39,7 @@ def select_locale() -> str:
 
 def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=False)
+    guards.init_app(app)  # bounded <int:...> and JSON, before any route is added
     app.config.update(load_config(config))
     session_factory = app.config.get("SESSION_FACTORY")
     if session_factory is None:
@@ -83,11 +85,7 @@ def create_app(config: dict | None = None) -> Flask:
             reset_actor(token)
         close_session(exc)
 
-    @app.get("/healthz")
-    def healthz():
-        from sqlalchemy import text
-        from .db import db
-        db().execute(text("SELECT 1"))
-        return {"status": "ok"}
+    from .health import healthz
+    app.add_url_rule("/healthz", "healthz", healthz)
 
     return app

@@ -5,8 +5,8 @@ import time
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import (Blueprint, abort, flash, g, redirect, render_template, request, session,
-                   url_for)
+from flask import (Blueprint, abort, current_app, flash, g, redirect, render_template, request,
+                   session, url_for)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
@@ -25,6 +25,10 @@ login_manager = LoginManager()
 # Seconds added to every failed login: slows guessing without locking anyone out.
 FAILED_LOGIN_DELAY = 0.5
 PUBLIC_ENDPOINTS = {"auth.login", "auth.set_language", "static", "healthz"}
+# What the session cookie carries besides flask-login's user id: the user's session
+# generation at login, when the login happened and when the session was last used.
+GENERATION, LOGGED_IN_AT, SEEN_AT = "_wms_gen", "_wms_login_at", "_wms_seen_at"
+SEEN_RESOLUTION = 60  # seconds: the cookie is rewritten at most once a minute
 
 
 class LoginUser:
@@ -50,8 +54,43 @@ class LoginUser:
 
 @login_manager.user_loader
 def load_user(user_id: str):
-    user = db().get(User, int(user_id)) if user_id.isdigit() else None
-    return LoginUser(user) if user is not None and user.active else None
+    """The session's user, unless the session has ended: the user logged out, changed the
+    password or was locked since (the generation moved on), or the session outlived its
+    idle or absolute lifetime. An ended session is emptied, its CSRF token with it."""
+    user = db().get(User, int(user_id)) if user_id.isascii() and user_id.isdigit() \
+        and len(user_id) < 10 else None
+    if user is None or not user.active or not session_is_current(user):
+        session.clear()
+        return None
+    return LoginUser(user)
+
+
+def session_is_current(user: User) -> bool:
+    now = time.time()
+    if session.get(GENERATION) != user.session_generation:
+        return False
+    logged_in_at = session.get(LOGGED_IN_AT)
+    seen_at = session.get(SEEN_AT)
+    if not isinstance(logged_in_at, (int, float)) or not isinstance(seen_at, (int, float)):
+        return False
+    if now - logged_in_at > current_app.config["SESSION_MAX_HOURS"] * 3600:
+        return False
+    if now - seen_at > current_app.config["SESSION_IDLE_MINUTES"] * 60:
+        return False
+    if now - seen_at > SEEN_RESOLUTION:
+        session[SEEN_AT] = now
+    return True
+
+
+def start_session(user: User) -> None:
+    """A fresh session for ``user`` (nothing of the anonymous one carried over)."""
+    session.clear()
+    login_user(LoginUser(user))
+    now = time.time()
+    session[GENERATION] = user.session_generation
+    session[LOGGED_IN_AT] = now
+    session[SEEN_AT] = now
+    session["locale"] = user.locale
 
 
 def init_app(app) -> None:
@@ -66,6 +105,8 @@ def init_app(app) -> None:
         # expiring, read-only links that customers open without an account.
         if request.blueprint in ("api", "tracking") or request.endpoint in PUBLIC_ENDPOINTS:
             return None
+        if request.routing_exception is not None and request.path.startswith("/api/"):
+            return None  # an unknown API route or method: its JSON 404/405, not the login page
         if not current_user.is_authenticated:
             return login_manager.unauthorized()
         g.actor_token = set_actor(accounts.actor_for(current_user.user))
@@ -100,12 +141,18 @@ class LoginForm(FlaskForm):
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=256)])
 
 
-def _safe_next(target: str | None) -> str:
-    if target:
+def safe_next(target: str | None, default: str | None = None) -> str:
+    """``target`` when it is a path on this site, else ``default`` (the home page).
+
+    ``//evil.example`` and ``/\\evil.example`` are read by browsers as another host, and
+    control characters let a header carry more than a path: all go to the default.
+    """
+    if target and target.startswith("/") and not target.startswith("//") \
+            and target.isprintable() and "\\" not in target:
         parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/"):
+        if not parts.scheme and not parts.netloc:
             return target
-    return url_for("office.home")
+    return default or url_for("office.home")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -118,10 +165,8 @@ def login():
         user = accounts.authenticate(session_, form.login.data, form.password.data)
         session_.commit()
         if user is not None:
-            session.clear()
-            login_user(LoginUser(user))
-            session["locale"] = user.locale
-            return redirect(_safe_next(request.args.get("next")))
+            start_session(user)
+            return redirect(safe_next(request.args.get("next")))
         time.sleep(FAILED_LOGIN_DELAY)
         flash(_("Login or password is wrong, or the account is locked."), "error")
         return render_template("auth/login.html", form=form), 401
@@ -130,6 +175,12 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    """Logging out ends every session of the user, on every device: a copy of the cookie
+    kept from before opens nothing."""
+    if current_user.is_authenticated:
+        session_ = db()
+        accounts.end_sessions(session_, session_.get(User, current_user.id))
+        session_.commit()
     logout_user()
     session.clear()
     return redirect(url_for("auth.login"))
@@ -147,4 +198,4 @@ def set_language():
         user = session_.get(User, current_user.id)
         accounts.set_locale(user, locale)
         session_.commit()
-    return redirect(_safe_next(request.form.get("next")))
+    return redirect(safe_next(request.form.get("next")))

@@ -29,6 +29,13 @@ def secret_key(instance: Path) -> str:
     return key
 
 
+def _whole_number(name: str, default: int) -> int:
+    """A positive setting; a wrong one keeps the default here and is reported, naming the
+    setting, by ``wms.core.settings_check`` (``wms run``, ``/healthz``)."""
+    raw = os.environ.get(name, "").strip()
+    return int(raw) if raw.isascii() and raw.isdigit() and int(raw) > 0 else default
+
+
 def load_config(overrides: dict | None = None) -> dict:
     instance = instance_path()
     url = os.environ.get("WMS_DATABASE_URL", DEFAULT_DATABASE_URL)
@@ -43,8 +50,12 @@ def load_config(overrides: dict | None = None) -> dict:
         "SESSION_COOKIE_SECURE": os.environ.get("WMS_SECURE_COOKIES", "0") == "1",
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
-        "WTF_CSRF_TIME_LIMIT": None,
-        "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,
+        # A login session ends after this long without a request, and in any case this
+        # long after the login; a CSRF token lives no longer than the session it is in.
+        "SESSION_IDLE_MINUTES": _whole_number("WMS_SESSION_IDLE_MINUTES", 120),
+        "SESSION_MAX_HOURS": _whole_number("WMS_SESSION_MAX_HOURS", 12),
+        # The largest request body (photos and imports included): larger answers 413.
+        "MAX_CONTENT_LENGTH": _whole_number("WMS_MAX_UPLOAD_MB", 32) * 1024 * 1024,
         "CEB_XSD_DIR": os.environ.get("WMS_CEB_XSD_DIR"),
         # A cycle-count line that differs from the books by more than this many units
         # waits for a supervisor's approval.
@@ -59,6 +70,7 @@ def load_config(overrides: dict | None = None) -> dict:
     }
     if overrides:
         config.update(overrides)
+    config.setdefault("WTF_CSRF_TIME_LIMIT", config["SESSION_MAX_HOURS"] * 3600)
     if not config["SECRET_KEY"]:
         config["SECRET_KEY"] = secret_key(Path(config["INSTANCE_PATH"]))
     return config

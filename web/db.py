@@ -1,8 +1,12 @@
 """One SQLAlchemy session per request; views commit once when the use case succeeded."""
 from __future__ import annotations
 
+import logging
+
 from flask import current_app, g
 from sqlalchemy.orm import Session
+
+log = logging.getLogger(__name__)
 
 
 def db() -> Session:
@@ -14,5 +18,9 @@ def db() -> Session:
 def close_session(_exc=None) -> None:
     session = g.pop("db_session", None)
     if session is not None:
-        session.rollback()
-        session.close()
+        try:
+            session.rollback()
+            session.close()
+        except Exception:  # the database went away mid-request; the pool drops the link
+            log.warning("could not roll back the request's session", exc_info=True)
+            session.invalidate()

@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import logging
 
-from flask import jsonify, render_template, request
+from flask import current_app, g, jsonify, render_template, request
 from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DataError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from wms.core.errors import N_, DomainError
@@ -22,10 +24,13 @@ TITLES = {
     413: N_("Too large"),
     422: N_("Cannot accept this input"),
     500: N_("Something went wrong"),
+    503: N_("The service is unavailable"),
 }
 CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
          405: "method_not_allowed", 409: "conflict", 413: "too_large",
-         422: "validation_error", 500: "internal_error"}
+         422: "validation_error", 500: "internal_error", 503: "service_unavailable"}
+# Seconds a client should wait before trying again while the database is unreachable.
+RETRY_AFTER = 5
 
 
 def translate_error(exc: DomainError) -> str:
@@ -61,6 +66,11 @@ def error_response(status: int, code: str, message: str, field: str | None = Non
         return f"{status} {title}", status, {"Content-Type": "text/plain; charset=utf-8"}
 
 
+def _as_response(answer):
+    from flask import make_response
+    return make_response(answer)
+
+
 def init_app(app) -> None:
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError):
@@ -78,7 +88,38 @@ def init_app(app) -> None:
         message = gettext(TITLES.get(status, N_("Error")))
         if exc.description and status in (400, 413) and wants_json():
             message = exc.description
-        return error_response(status, CODES.get(status, "http_error"), message)
+        response = _as_response(error_response(status, CODES.get(status, "http_error"),
+                                               message))
+        for name, value in exc.get_headers():
+            if name.lower() == "allow":
+                response.headers[name] = value
+        return response
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    @app.errorhandler(PoolTimeout)
+    def database_unavailable(exc: Exception):
+        """The database cannot be reached (stopped, restarting, network): a 503 that says
+        so; the pool's pre-ping reconnects once it is back, no restart needed."""
+        log.warning("database unavailable on %s %s: %s", request.method, request.path,
+                    str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+        # Answer as to an anonymous visitor: loading the user needs the database.
+        g.database_unavailable = True
+        g._login_user = current_app.login_manager.anonymous_user()
+        response = _as_response(error_response(
+            503, "database_unavailable",
+            gettext("The database cannot be reached just now. Try again in a moment.")))
+        response.headers["Retry-After"] = str(RETRY_AFTER)
+        return response
+
+    @app.errorhandler(DataError)
+    def value_out_of_range(exc: DataError):
+        """A value the database refused (out of its column's range, not storable text):
+        input that slipped past parsing is still the client's error, never a 500."""
+        log.warning("database refused a value on %s %s: %s", request.method, request.path,
+                    str(exc.orig).splitlines()[0] if exc.orig else exc)
+        return error_response(422, "validation_error",
+                              gettext("A value is out of range or not valid for its field."))
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):

@@ -230,5 +230,8 @@ def run(host: str, port: int, workers: int) -> None:
     os.execv(sys.executable, args)
 
 
+from wms.cli_admin import attach  # noqa: E402 - backup, restore, check-config, account
+attach(main)
+
 if __name__ == "__main__":
     main()

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from wms.accounts import services as accounts
 from wms.core.context import set_actor
 from wms.core.errors import N_, Forbidden, ValidationError
+from wms.core.parsing import MAX_PAGE, parse_int, parse_page
 
 from ..db import db
 from ..errors import error_response
@@ -60,10 +61,7 @@ def operation(rule: str, method: str = "GET", *, summary: str, tag: str,
             if roles and not g.api_actor.has_role(*roles):
                 raise Forbidden(N_("Your role may not do this"))
             if body is not None:
-                data = request.get_json(silent=True)
-                if data is None:
-                    raise ValidationError(N_("Send a JSON body with Content-Type application/json"))
-                kwargs["payload"] = body.validate(data)
+                kwargs["payload"] = body.validate(json_body())
             return view(*args, **kwargs)
 
         wrapper.public = public
@@ -94,17 +92,41 @@ def authenticate_token():
     return None
 
 
+def json_body():
+    """The request's JSON document, read through the app's bounded provider: a body that
+    is not JSON, nests too deep or holds text the database cannot store is a 422 naming
+    ``body``, not a 500."""
+    if not request.is_json:
+        raise ValidationError(N_("Send a JSON body with Content-Type application/json"))
+    try:
+        return current_app.json.loads(request.get_data(cache=True))
+    except ValueError as exc:
+        raise ValidationError(N_("The body is not valid JSON: %(reason)s"), field="body",
+                              reason=str(exc)[:200]) from None
+
+
+PER_PAGE_MAX = 500
+
+
 def api_view():
     return current_app.view_functions.get(request.endpoint) if request.endpoint else None
 
 
 def page_of(stmt, serialise) -> dict:
-    page = max(1, request.args.get("page", 1, type=int))
-    size = min(500, max(1, request.args.get("per_page", 100, type=int)))
+    page, size = paging()
     total = db().scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     rows = db().scalars(stmt.limit(size).offset((page - 1) * size)).all()
     return {"items": [serialise(r) for r in rows], "total": total, "page": page,
             "pages": max(1, -(-total // size))}
+
+
+def paging() -> tuple[int, int]:
+    """``page`` and ``per_page`` from the query: ASCII digits within their range, else 422."""
+    page = parse_page(request.args.get("page"), maximum=MAX_PAGE)
+    size = request.args.get("per_page")
+    size = 100 if size in (None, "") else parse_int(size, "per_page", minimum=1,
+                                                     maximum=PER_PAGE_MAX)
+    return page, size
 
 
 PATH_PARAM = re.compile(r"<(?:(\w+):)?(\w+)>")

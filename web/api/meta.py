@@ -7,7 +7,9 @@ from wms.accounts.models import USER_ROLES, User
 from wms.partners.models import Enterprise
 
 from ..db import db
-from .core import OPERATIONS, PATH_PARAM, api, openapi_path, operation
+from wms.core.parsing import INT_MAX, MAX_PAGE
+
+from .core import OPERATIONS, PATH_PARAM, PER_PAGE_MAX, api, openapi_path, operation
 from .schema import ERROR, Field, Schema
 
 ME = Schema("Me", (
@@ -59,10 +61,10 @@ def build_openapi() -> dict:
     for op in OPERATIONS:
         path = openapi_path(api.url_prefix + op.rule)
         item = paths.setdefault(path, {})
-        params = [{"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
-                  for name in _path_names(op.rule)]
+        params = [{"name": name, "in": "path", "required": True, "schema": _path_schema(kind)}
+                  for kind, name in _path_params(op.rule)]
         params += [{"name": name, "in": "query", "required": False,
-                    "schema": {"type": typ}, "description": text}
+                    "schema": _query_schema(name, typ), "description": text}
                    for name, typ, text in op.query]
         spec: dict = {"operationId": op.endpoint, "summary": op.summary, "tags": [op.tag],
                       "responses": {}}
@@ -94,10 +96,12 @@ def build_openapi() -> dict:
                                          "pages": {"type": "integer"}}}
             ok["content"] = {"application/json": {"schema": schema}}
         spec["responses"][str(op.status)] = ok
-        for status in ("400", "401", "403", "404", "409", "422"):
+        for status in ("400", "401", "403", "404", "409", "422", "503"):
             if status == "401" and op.public:
                 continue
             spec["responses"][status] = error
+        if op.body is not None or op.body_spec is not None:
+            spec["responses"]["413"] = error
         item[op.method.lower()] = spec
     return {
         "openapi": "3.1.0",
@@ -114,5 +118,22 @@ def build_openapi() -> dict:
     }
 
 
-def _path_names(rule: str) -> list[str]:
-    return [m.group(2) for m in PATH_PARAM.finditer(rule)]
+def _path_params(rule: str) -> list[tuple[str, str]]:
+    return [(m.group(1) or "string", m.group(2)) for m in PATH_PARAM.finditer(rule)]
+
+
+def _path_schema(converter: str) -> dict:
+    """``<int:...>`` takes ASCII digits up to 2^31-1 (the app's bounded converter)."""
+    if converter == "int":
+        return {"type": "integer", "minimum": 0, "maximum": INT_MAX}
+    return {"type": "string"}
+
+
+QUERY_BOUNDS = {"page": (1, MAX_PAGE), "per_page": (1, PER_PAGE_MAX)}
+
+
+def _query_schema(name: str, typ: str) -> dict:
+    schema: dict = {"type": typ}
+    if typ == "integer" and name in QUERY_BOUNDS:
+        schema["minimum"], schema["maximum"] = QUERY_BOUNDS[name]
+    return schema

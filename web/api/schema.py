@@ -9,6 +9,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from wms.core.errors import N_, ValidationError
+from wms.core.parsing import INT_MAX, check_text
+
+# Bounds a field has unless it declares its own: integers fit PostgreSQL's ``integer`` (ids,
+# counts), numbers the quantity columns (``Numeric(14, 4)``), so no value overflows a column.
+INTEGER_RANGE = (-INT_MAX - 1, INT_MAX)
+NUMBER_RANGE = (-10_000_000_000, 10_000_000_000)
+MAX_ITEMS = 10_000
 
 JSON_TYPES = {"string": str, "integer": int, "number": (int, float), "boolean": bool,
               "array": list, "object": dict}
@@ -24,6 +31,17 @@ class Field:
     items: Any = None  # a type name, or a Schema for arrays of objects
     max_length: int | None = None
     nullable: bool = False
+    minimum: int | float | None = None
+    maximum: int | float | None = None
+    max_items: int | None = None
+
+    def bounds(self) -> tuple[int | float, int | float] | None:
+        default = {"integer": INTEGER_RANGE, "number": NUMBER_RANGE}.get(self.type)
+        if default is None:
+            return None
+        low = default[0] if self.minimum is None else self.minimum
+        high = default[1] if self.maximum is None else self.maximum
+        return low, high
 
     def openapi(self) -> dict:
         if isinstance(self.items, Schema):
@@ -38,6 +56,10 @@ class Field:
                 spec["enum"] = list(self.enum)
             if self.max_length:
                 spec["maxLength"] = self.max_length
+            if self.bounds():
+                spec["minimum"], spec["maximum"] = self.bounds()
+        if self.type == "array":
+            spec["maxItems"] = self.max_items or MAX_ITEMS
         if self.description:
             spec["description"] = self.description
         return spec
@@ -83,6 +105,14 @@ class Schema:
             if not isinstance(value, expected) or (f.type in ("integer", "number")
                                                    and isinstance(value, bool)):
                 raise ValidationError(N_("Expected %(type)s"), field=name, type=f.type)
+            if isinstance(value, str):
+                check_text(value, name)
+            if f.bounds() and not (f.bounds()[0] <= value <= f.bounds()[1]):
+                raise ValidationError(N_("Must be between %(min)s and %(max)s"), field=name,
+                                      min=f.bounds()[0], max=f.bounds()[1])
+            if f.type == "array" and len(value) > (f.max_items or MAX_ITEMS):
+                raise ValidationError(N_("At most %(n)s items"), field=name,
+                                      n=f.max_items or MAX_ITEMS)
             if f.enum and f.type != "array" and value not in f.enum:
                 raise ValidationError(N_("Must be one of: %(values)s"), field=name,
                                       values=", ".join(f.enum))
@@ -99,6 +129,8 @@ class Schema:
                     elif f.enum and item not in f.enum:
                         raise ValidationError(N_("Must be one of: %(values)s"),
                                               field=f"{name}[{i}]", values=", ".join(f.enum))
+                    elif isinstance(item, str):
+                        check_text(item, f"{name}[{i}]")
             clean[f.name] = value
         return clean
 

@@ -7,12 +7,13 @@ import secrets
 from datetime import timedelta
 from typing import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from wms.core.context import Actor
 from wms.core.db import utcnow
 from wms.core.errors import N_, Conflict, NotFound, ValidationError
+from wms.core.parsing import check_text
 from wms.partners.models import Enterprise
 
 from .models import LOCALES, USER_ROLES, ApiToken, User, UserOwner, UserRole
@@ -85,6 +86,12 @@ def authenticate(session: Session, login: str, password: str) -> User | None:
     same amount of hashing work, so the caller cannot tell them apart and neither can an
     attacker. Five failures lock the account for fifteen minutes.
     """
+    try:
+        check_text(login or "", "login")
+        check_text(password or "", "password")
+    except ValidationError:  # text no login or password can hold: like an unknown login
+        verify_password("", DUMMY_HASH)
+        return None
     user = session.scalar(select(User).where(User.login == (login or "").strip().lower()))
     if user is None:
         verify_password(password or "", DUMMY_HASH)
@@ -94,15 +101,65 @@ def authenticate(session: Session, login: str, password: str) -> User | None:
     if not user.active or (user.locked_until and user.locked_until > now):
         return None
     if not ok:
-        user.failed_logins += 1
-        if user.failed_logins >= MAX_FAILED_LOGINS:
-            user.locked_until = now + LOCKOUT
-            user.failed_logins = 0
+        _count_failed_login(session, user, now)
         return None
     user.failed_logins = 0
     user.locked_until = None
     user.last_login_at = now
     return user
+
+
+def _count_failed_login(session: Session, user: User, now) -> None:
+    """Count a failure in the database itself (``failed_logins + 1``), so parallel guesses
+    cannot overwrite each other's counts; the one that reaches the limit locks."""
+    table = User.__table__
+    failures = session.execute(
+        update(table).where(table.c.id == user.id)
+        .values(failed_logins=table.c.failed_logins + 1)
+        .returning(table.c.failed_logins)).scalar_one()
+    if failures >= MAX_FAILED_LOGINS:
+        session.execute(update(table).where(table.c.id == user.id,
+                                            table.c.failed_logins >= MAX_FAILED_LOGINS)
+                        .values(failed_logins=0, locked_until=now + LOCKOUT))
+    session.expire(user, ["failed_logins", "locked_until"])
+
+
+def end_sessions(session: Session, user: User) -> None:
+    """End every login session of ``user`` (the web layer compares generations)."""
+    table = User.__table__
+    session.execute(update(table).where(table.c.id == user.id)
+                    .values(session_generation=table.c.session_generation + 1))
+    session.expire(user, ["session_generation"])
+
+
+def change_password(session: Session, user: User, current: str, new: str) -> None:
+    """The user's own change: the current password first; every other session ends."""
+    if not verify_password(current or "", user.password_hash):
+        raise ValidationError(N_("The current password is wrong"), field="current_password")
+    set_password(session, user, new)
+
+
+def set_password(session: Session, user: User, new: str) -> None:
+    """A new password (an admin's reset, or after ``change_password``'s check); ends every
+    session of the user, since whoever knew the old one may be logged in."""
+    validate_password(new)
+    user.password_hash = hash_password(new)
+    session.flush()
+    end_sessions(session, user)
+
+
+def lock_user(session: Session, user: User) -> None:
+    """Deactivate an account: its sessions end now and its API tokens stop working."""
+    user.active = False
+    session.flush()
+    end_sessions(session, user)
+
+
+def unlock_user(session: Session, user: User) -> None:
+    user.active = True
+    user.failed_logins = 0
+    user.locked_until = None
+    session.flush()
 
 
 def set_locale(user: User, locale: str) -> None:

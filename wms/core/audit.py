@@ -137,3 +137,53 @@ def _write_audit_events(session: Session, _ctx) -> None:
             row(obj, "delete")
     if rows:
         session.connection().execute(AuditEvent.__table__.insert(), rows)
+
+
+def update_tracked(session: Session, model: type, ids, values: dict[str, Any],
+                   note: str | None = None) -> int:
+    """A set-based UPDATE of ``model`` rows that still writes the audit trail.
+
+    A Core ``update()`` bypasses the flush hooks above, so a tracked field changed that way
+    left no audit row (moving a pallet moved its cartons' ``location_id`` unrecorded). This
+    reads the tracked fields being changed (one SELECT), updates (one UPDATE) and writes one
+    audit row per changed field per row (one multi-row INSERT): three statements whatever
+    the number of rows. Returns the number of rows updated.
+    """
+    from sqlalchemy import select, update
+    ids = sorted(set(ids))
+    if not ids:
+        return 0
+    table = model.__table__
+    tracked = [name for name in getattr(model, "__tracked__", ()) if name in values]
+    before = {}
+    if tracked:
+        columns = [table.c.id] + [table.c[name] for name in tracked]
+        before = {row[0]: row[1:] for row in
+                  session.execute(select(*columns).where(table.c.id.in_(ids)))}
+    stamped = dict(values)
+    if issubclass(model, Audited):
+        stamped.setdefault("updated_at", utcnow())
+        stamped.setdefault("updated_by_id", current_actor().user_id)
+    result = session.execute(update(table).where(table.c.id.in_(ids)).values(**stamped))
+    actor = current_actor()
+    now = utcnow()
+    state_field = getattr(model, "__state_field__", None)
+    rows = [dict(model=audit_model_name(model), record_id=record_id,
+                 kind="transition" if name == state_field else "write", field=name,
+                 old_value=_render(old), new_value=_render(values[name]),
+                 note=note if name == state_field else None, user_id=actor.user_id,
+                 user_login=actor.login, at=now)
+            for record_id, olds in before.items()
+            for name, old in zip(tracked, olds) if old != values[name]]
+    if rows:
+        session.execute(AuditEvent.__table__.insert(), rows)
+    _expire(session, model, ids, list(stamped))
+    return result.rowcount
+
+
+def _expire(session: Session, model: type, ids: list[int], fields: list[str]) -> None:
+    """Objects of the updated rows already in the session read the new values next."""
+    wanted = set(ids)
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, model) and _primary_key(obj) in wanted:
+            session.expire(obj, [f for f in fields if f in inspect(model).attrs])
