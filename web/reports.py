@@ -7,7 +7,6 @@ Owner users see their own owner's numbers only (the query is owner-scoped).
 """
 from __future__ import annotations
 
-import csv
 import io
 from dataclasses import dataclass
 from datetime import date
@@ -30,6 +29,7 @@ from wms.partners.models import Enterprise
 from wms.reports.statistics import DIMENSIONS, PERIODS, StatRow, aggregate
 
 from .auth import blueprint_roles, roles_required
+from .csv_export import safe_writer
 from .db import db
 from .errors import translate_error
 from .orders import MESSAGE_STATE_TITLES, money, num, parse_day, xsd_dir
@@ -285,7 +285,7 @@ CSV_VALUES = ("orders", "lists", "quantity", "value_cny", "net_weight_kg")
 def csv_export(f: Filters, rows: list[StatRow]) -> Response:
     buffer = io.StringIO()
     buffer.write("\ufeff")
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = safe_writer(buffer, lineterminator="\n")
     writer.writerow([*f.group_by, *CSV_VALUES])
     for r in rows:
         writer.writerow([*(r.key.get(d) or "" for d in f.group_by), r.orders, r.lists,

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import csv
 import io
 import re
 import uuid
@@ -33,7 +32,8 @@ from wms.returns.models import DISPOSITIONS, GRADES, REQUEST_STATES, ReturnParce
 from wms.returns.rules import bonded_allowed, is_late
 
 from .api.labels import label_response
-from .auth import blueprint_roles
+from .auth import blueprint_roles, safe_next
+from .csv_export import safe_writer
 from .db import db
 from .errors import translate_error
 from .idempotency import write
@@ -256,7 +256,7 @@ def chart(volumes: list[tuple[str, int]], width: int = 560, height: int = 160) -
 def export_csv():
     out = io.StringIO()
     out.write("\ufeff")  # Excel opens UTF-8 with a BOM
-    w = csv.writer(out)
+    w = safe_writer(out)
     w.writerow(queries.EXPORT_HEADER)
     w.writerows(queries.export_rows(db()))
     return Response(out.getvalue(), mimetype="text/csv",
@@ -382,9 +382,7 @@ def arrive(batch_id: int):
     batch = _run(lambda s: receiving.arrive_batch(s, queries.find_batch(s, batch_id)))
     if batch:
         flash(_("Batch %(name)s arrived in the bonded zone.", name=batch.name), "ok")
-    back = request.form.get("next") or ""
-    local = back.startswith("/") and not back.startswith("//")
-    return redirect(back if local else url_for("returns.index"))
+    return redirect(safe_next(request.form.get("next"), url_for("returns.index")))
 
 
 @bp.post("/receipts")

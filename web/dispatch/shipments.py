@@ -17,6 +17,7 @@ from wms.logistics.shipments import get_shipment
 from wms.logistics.units import join_shipment
 from wms.partners.models import Enterprise
 
+from ..auth import safe_next
 from ..db import db
 from ..errors import translate_error
 from .access import EDITORS, bp, is_editor, only
@@ -112,7 +113,7 @@ def alert_ack(alert_id: int):
     else:
         session.commit()
         flash(_("Alert on %(name)s acknowledged.", name=alert.shipment.name), "ok")
-    target = request.form.get("next") or ""
-    if not target.startswith("/dispatch/") or target.startswith("//"):
+    target = safe_next(request.form.get("next"), url_for("dispatch.alerts"))
+    if not target.startswith("/dispatch/"):
         target = url_for("dispatch.alerts")
     return redirect(target)
