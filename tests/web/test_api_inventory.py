@@ -293,3 +293,44 @@ def test_ledger_api_of_a_product(client, db):
     # an internal transfer: leaves one stocked place and enters another
     assert newest["quantity_in"] == newest["quantity_out"] == "4"
     assert {"240", "480"} <= {i["quantity_in"] for i in body["items"][1:]}
+
+
+@pytest.mark.parametrize("barcode, field", [("V-SUPPLIERS", "from_location"),
+                                            ("V-CUSTOMERS", "to_location")])
+def test_a_transfer_from_or_to_a_virtual_location_is_refused(client, db, barcode, field):
+    headers = bearer(db, "operator")
+    before = ledger_size(db)
+    response = client.post("/api/v1/moves", json={"lines": [line(), line(**{field: barcode})]},
+                           headers=headers)
+    assert_error(response, 422, "validation_error", f"lines[1].{field}")
+    assert ledger_size(db) == before
+
+
+@pytest.mark.parametrize("quantity", [10**16, 1e300, "１０"])  # a string: not a JSON number
+def test_a_quantity_the_ledger_cannot_hold_is_a_clear_422(client, db, quantity):
+    response = client.post("/api/v1/moves", json={"lines": [line(quantity=quantity)]},
+                           headers=bearer(db, "operator"))
+    assert_error(response, 422, "validation_error", "lines[0].quantity")
+
+
+def test_posting_1000_lines_by_codes_costs_what_10_cost(client, db, statements):
+    """SKU + owner + location barcode + lot on every line, 1,000 different products."""
+    from tests.inventory.conftest import many_products
+    from wms.partners.models import Enterprise
+    owner = db.scalar(select(Enterprise).where(Enterprise.customs_code == OWNER_MILK))
+    source = db.scalar(select(Location).where(Location.barcode == "LZB-A-01-01"))
+    rows = many_products(db, owner.id, 1010, source.id, quantity=5)
+    db.commit()
+    headers = bearer(db, "operator")
+
+    def post(chosen, key) -> int:
+        lines = [line(sku=sku, lot=lot, quantity=2) for sku, lot in chosen]
+        with statements() as sent:
+            response = client.post("/api/v1/moves", json={"lines": lines},
+                                   headers={**headers, "Idempotency-Key": key})
+        assert response.status_code == 201, response.json
+        assert len(response.json["lines"]) == len(chosen)
+        return len(sent)
+    small, large = post(rows[:10], "small"), post(rows[10:], "large")
+    assert small == large, (small, large)
+    assert quantity_at(db, rows[500][0], "LZB-A-01-02") == 2

@@ -14,15 +14,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from wms.catalog import services as catalog
-from wms.catalog.models import Lot, Product
-from wms.core.errors import N_, DomainError, NotFound, ValidationError
-from wms.core.scoping import scope_to_owner, visible_owner
+from wms.catalog.models import Product
+from wms.core.errors import N_, NotFound, ValidationError
+from wms.core.scoping import visible_owner
 from wms.inventory import places
-from wms.inventory.models import (CUSTOMS_STATUSES, LOCATION_USAGES, Location, Package,
-                                  Warehouse)
-from wms.inventory.packages import get_package_by_sscc
+from wms.inventory.models import CUSTOMS_STATUSES, LOCATION_USAGES, Location, Warehouse
 from wms.inventory.scan import explain
-from wms.inventory.services import MoveLine, parse_quantity, transfer
+from wms.inventory.services import format_quantity
+from wms.inventory.transfers import PostedLine, transfer_lines
 from wms.partners.models import Enterprise
 
 from .. import stock as pages
@@ -334,155 +333,31 @@ def list_locations():
 
 # ---------------------------------------------------------------- moves
 
-def _line_field(i: int, name: str) -> str:
-    return f"lines[{i}].{name}"
-
-
-def _resolve_location(session: Session, i: int, line: dict, name: str) -> Location:
-    field = _line_field(i, name)
-    by_id, code = line.get(f"{name}_id"), (line.get(name) or "").strip()
-    location = None
-    if by_id is not None:
-        location = session.get(Location, by_id)
-    elif code:
-        location = places.find_location_by_barcode(session, code)
-        if location is None and code.isdigit():
-            location = session.get(Location, int(code))
-    else:
-        raise ValidationError(N_("This field is required"), field=field)
-    if location is None:
-        raise NotFound(N_("Location %(path)s not found"), field=field, path=by_id or code)
-    if location.usage == "view":
-        raise ValidationError(N_("%(path)s is a view location: stock cannot be kept there"),
-                              field=field, path=location.full_path)
-    if not location.active:
-        raise ValidationError(N_("Location %(path)s is archived"), field=field,
-                              path=location.full_path)
-    return location
-
-
-def _resolve_product(session: Session, i: int, line: dict) -> Product:
-    owner = None
-    if line.get("owner"):
-        owner = session.scalar(select(Enterprise).where(
-            Enterprise.customs_code == line["owner"].strip()))
-        if owner is None or not visible_owner(owner.id):
-            raise NotFound(N_("Owner %(code)s not found"), field=_line_field(i, "owner"),
-                           code=line["owner"])
-    if line.get("product_id") is not None:
-        product = session.get(Product, line["product_id"])
-        if product is None or not visible_owner(product.owner_id):
-            raise NotFound(N_("Product %(id)s not found"), field=_line_field(i, "product_id"),
-                           id=line["product_id"])
-    elif line.get("sku"):
-        stmt = select(Product).where(Product.sku == line["sku"].strip())
-        if owner is not None:
-            stmt = stmt.where(Product.owner_id == owner.id)
-        found = list(session.scalars(scope_to_owner(stmt, Product.owner_id).limit(2)))
-        if not found:
-            raise NotFound(N_("Product %(id)s not found"), field=_line_field(i, "sku"),
-                           id=line["sku"])
-        if len(found) > 1:
-            raise ValidationError(N_("Several owners use SKU %(sku)s: give the owner"),
-                                  field=_line_field(i, "owner"), sku=line["sku"])
-        product = found[0]
-    else:
-        raise ValidationError(N_("Give product_id, or sku and owner"),
-                              field=_line_field(i, "product_id"))
-    if owner is not None and product.owner_id != owner.id:
-        raise ValidationError(N_("Product %(sku)s belongs to another owner"),
-                              field=_line_field(i, "owner"), sku=product.sku)
-    if not product.active:
-        raise ValidationError(N_("Product %(sku)s is archived"),
-                              field=_line_field(i, "product_id"), sku=product.sku)
-    return product
-
-
-def _resolve_package(session: Session, i: int, sscc: str | None, name: str) -> Package | None:
-    if not sscc:
-        return None
-    package = get_package_by_sscc(session, sscc.strip())
-    if package is None:
-        raise NotFound(N_("Package %(sscc)s not found"), field=_line_field(i, name), sscc=sscc)
-    return package
-
-
-def _move_lines(session: Session, payload: dict) -> tuple[list[MoveLine], list[dict]]:
-    """Every line resolved and checked, errors naming ``lines[i].field``."""
-    lines, echo = [], []
-    if not payload["lines"]:
-        raise ValidationError(N_("Nothing to move"), field="lines")
-    for i, line in enumerate(payload["lines"]):
-        quantity = parse_quantity(line["quantity"], _line_field(i, "quantity"))
-        product = _resolve_product(session, i, line)
-        source = _resolve_location(session, i, line, "from_location")
-        target = _resolve_location(session, i, line, "to_location")
-        lot = None
-        if line.get("lot"):
-            lot = session.scalar(select(Lot).where(Lot.product_id == product.id,
-                                                   Lot.name == line["lot"].strip()))
-            if lot is None:
-                raise ValidationError(N_("Lot does not belong to product %(sku)s"),
-                                      field=_line_field(i, "lot"), sku=product.sku)
-        package = _resolve_package(session, i, line.get("package"), "package")
-        to_package = _resolve_package(session, i, line.get("to_package"), "to_package")
-        lines.append(MoveLine(product_id=product.id, quantity=quantity,
-                              from_location_id=source.id, to_location_id=target.id,
-                              owner_id=product.owner_id,
-                              customs_status=line["customs_status"],
-                              lot_id=lot.id if lot else None,
-                              package_id=package.id if package else None,
-                              to_package_id=to_package.id if to_package else None,
-                              reason=payload.get("reason")))
-        echo.append({"product_id": product.id, "sku": product.sku,
-                     "owner": product.owner.customs_code, "quantity": pages.num(quantity),
-                     "from_location": source.full_path, "to_location": target.full_path,
-                     "lot": lot.name if lot else None,
-                     "package": package.sscc if package else None,
-                     "to_package": to_package.sscc if to_package else None,
-                     "customs_status": line["customs_status"]})
-    return lines, echo
-
-
-def _blame_line(exc: DomainError, lines: list[MoveLine], session: Session) -> None:
-    """The service names a field without the line when it posts one line, or (for
-    availability) without it at all: point the error at ``lines[i].field``."""
-    if not exc.field or exc.field.startswith("lines"):
-        return
-    index = 0
-    if len(lines) > 1 and "product" in exc.params and "location" in exc.params:
-        for i, ln in enumerate(lines):
-            sku = session.scalar(select(Product.sku).where(Product.id == ln.product_id))
-            path = session.scalar(select(Location.full_path)
-                                  .where(Location.id == ln.from_location_id))
-            if sku == exc.params["product"] and path == exc.params["location"]:
-                index = i
-                break
-    exc.field = _line_field(index, exc.field)
+def _posted_line(ln: PostedLine) -> dict:
+    return {"product_id": ln.product.id, "sku": ln.product.sku,
+            "owner": ln.product.owner.customs_code, "quantity": format_quantity(ln.quantity),
+            "from_location": ln.source.full_path, "to_location": ln.target.full_path,
+            "lot": ln.lot.name if ln.lot else None,
+            "package": ln.package.sscc if ln.package else None,
+            "to_package": ln.to_package.sscc if ln.to_package else None,
+            "customs_status": ln.customs_status}
 
 
 @operation("/moves", "POST", summary="Transfer stock", tag="inventory", body=MOVE,
            response=MOVE_OUT, status=201, roles=("operator", "supervisor"))
 def create_move(payload: dict):
-    """Post an internal transfer: all lines or none. Send an ``Idempotency-Key`` header: a
+    """Post an internal transfer between internal locations (virtual ones such as suppliers,
+    customers or inventory loss are refused): all lines or none. Send an ``Idempotency-Key`` header: a
     replay returns the stored answer (header ``Idempotent-Replayed: true``) and moves
     nothing again. Errors name the line and field, e.g. ``lines[3].quantity``."""
     def use_case(session: Session):
-        lines, echo = _move_lines(session, payload)
-        source = session.get(Location, lines[0].from_location_id)
-        warehouse = session.get(Warehouse, source.warehouse_id) if source.warehouse_id \
-            else None
-        try:
-            document = transfer(session, lines,
-                                prefix=f"{warehouse.code}/INT" if warehouse else "INT",
-                                warehouse_id=warehouse.id if warehouse else None,
-                                origin=payload.get("origin"))
-        except DomainError as exc:
-            _blame_line(exc, lines, session)
-            raise
+        posted = transfer_lines(session, payload["lines"], origin=payload.get("origin"),
+                                reason=payload.get("reason"))
+        document = posted.document
         return 201, {"id": document.id, "name": document.name, "state": document.state,
                      "done_at": document.done_at.isoformat() if document.done_at else None,
-                     "origin": document.origin, "lines": echo}
+                     "origin": document.origin,
+                     "lines": [_posted_line(ln) for ln in posted.lines]}
     return write(payload, use_case)
 
 
