@@ -69,3 +69,58 @@ def test_lot_tracked_product_needs_its_lot(db, site):
     with pytest.raises(ValidationError) as err:
         record_count(db, count, site.milk, 1)
     assert err.value.field == "lot"
+
+
+def test_count_scans_is_the_whole_count_in_one_door(db, site, lots):
+    from wms.inventory.counts import count_scans
+    site.receive(db, site.herbs, 10)
+    site.receive(db, site.milk, 4, lot=lots[0])
+    count = count_scans(db, location="tst-s1", lines=[
+        {"code": "HERB", "quantity": "9"}, {"code": "4008746009123", "quantity": 4}],
+        threshold=Decimal(5))
+    assert count.state == "done"  # the milk's one lot on the books is the one counted
+    assert on_shelf(db, site, site.herbs) == 9
+
+
+@pytest.mark.parametrize("lines, field", [
+    ([{"code": "HERB"}, {"code": "NOPE"}], "lines[1].code"),
+    ([{"code": "HERB", "quantity": "0"}], "lines[0].quantity"),
+    ([{"code": "HERB", "quantity": "99999999999999"}], "lines[0].quantity"),
+    ([{"code": "MILK", "lot": "NO-SUCH"}], "lines[0].lot"),
+    (["HERB"], "lines[0]"),
+])
+def test_count_scans_names_the_bad_line(db, site, lines, field):
+    from wms.core.errors import DomainError
+    from wms.inventory.counts import count_scans
+    with pytest.raises(DomainError) as err:
+        count_scans(db, location="TST-S1", lines=lines)
+    assert err.value.field == field
+
+
+def test_only_internal_locations_are_counted(db, site):
+    from wms.inventory.counts import count_scans
+    with pytest.raises(ValidationError) as err:
+        count_scans(db, location=site.loss.barcode, lines=[{"code": "HERB"}])
+    assert err.value.field == "location"
+
+
+def test_approve_and_reject_by_id_take_a_reason(db, site):
+    from wms.core.errors import NotFound
+    from wms.inventory.counts import approve, count_scans, reject
+    site.receive(db, site.herbs, 50)
+    first = count_scans(db, location="TST-S1", lines=[{"code": "HERB", "quantity": "20"}])
+    assert first.state == "to_approve"  # 30 off: above the default threshold of 5
+    with pytest.raises(ValidationError) as err:
+        reject(db, first.id, "  ")
+    assert err.value.field == "reason"
+    with pytest.raises(ValidationError):
+        approve(db, first.id, "")
+    approve(db, first.id, "recounted")
+    assert first.state == "done" and on_shelf(db, site, site.herbs) == 20
+    with pytest.raises(ValidationError):  # decided once, not twice
+        approve(db, first.id, "again")
+    second = count_scans(db, location="TST-S1", lines=[{"code": "HERB", "quantity": "1"}])
+    reject(db, second.id, "scanner fault")
+    assert second.state == "cancelled" and on_shelf(db, site, site.herbs) == 20
+    with pytest.raises(NotFound):
+        approve(db, 10**6, "why")

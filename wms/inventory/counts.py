@@ -1,20 +1,27 @@
 """Cycle counts: scan a location, scan what is there, submit; big differences wait for a
-supervisor. The adjustment is posted against the inventory-loss location with the reason."""
+supervisor. The adjustment is posted against the inventory-loss location with the reason.
+
+The doors the handheld, the desk approval pages and the API share: ``count_scans`` (a whole
+count in one write), ``approve`` and ``reject`` (by id, the count row locked, so two
+supervisors deciding at once post it once)."""
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any, Mapping, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from wms.catalog.models import Product
 from wms.core.db import utcnow
-from wms.core.errors import N_, ValidationError
+from wms.core.errors import N_, DomainError, NotFound, ValidationError
 
 from .models import CountLine, CountSession, Location, Quant
+from .resolve import Item, find_location, lots_named, resolve_item, scanned_quantity
 from .services import adjust_count, new_document, parse_quantity
 
 DEFAULT_APPROVAL_THRESHOLD = Decimal("5")
+MAX_COUNT_LINES = 500
 
 
 def _line_key(product_id, lot_id, package_id, owner_id, status) -> str:
@@ -138,3 +145,97 @@ def _post(session: Session, count: CountSession, reason: str) -> None:
         document.done_at = utcnow()
         count.document_id = document.id
     count.transition("done", reason=reason)
+
+
+# ---------------------------------------------------------------- the doors
+
+def _text(raw: Mapping[str, Any], name: str, limit: int) -> str | None:
+    value = raw.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, (str, int)) or isinstance(value, bool):
+        raise ValidationError(N_("This field is required"), field=name)
+    return str(value).strip(" \t\r\n")[:limit] or None
+
+
+def count_scans(session: Session, *, location: str | None, lines: Sequence[Any],
+                threshold: Decimal = DEFAULT_APPROVAL_THRESHOLD) -> CountSession:
+    """A whole cycle count in one write: the location's barcode, each scan (a product by
+    GTIN, SKU or GS1 label, with quantity and lot), then submit against the threshold.
+    Errors name ``lines[i].field``; nothing is written unless every scan is good."""
+    place = find_location(session, location, "location")
+    if not isinstance(lines, list):
+        raise ValidationError(N_("Send a JSON object"), field="lines")
+    if len(lines) > MAX_COUNT_LINES:
+        raise ValidationError(N_("At most %(n)s scans in one count"), field="lines",
+                              n=MAX_COUNT_LINES)
+    count = start_count(session, place)
+    for i, raw in enumerate(lines):
+        if not isinstance(raw, Mapping):
+            raise ValidationError(N_("Send a JSON object"), field=f"lines[{i}]")
+        try:
+            item = resolve_item(session, _text(raw, "code", 200), "code")
+            if item.package is not None:
+                raise ValidationError(N_("Count the goods, not the package: scan the "
+                                         "products"), field="code")
+            product = _count_product(session, item, place)
+            lot_name = _text(raw, "lot", 40) or item.lot
+            lot_id = None
+            if lot_name:
+                lot_id = lots_named(session, [product], lot_name)[product.id].id
+            elif product.track_lot or product.track_expiry:
+                lot_id = _only_lot_at(session, product, place)
+            record_count(session, count, product, scanned_quantity(raw.get("quantity"), item),
+                         lot_id=lot_id)
+        except DomainError as exc:
+            exc.field = f"lines[{i}].{exc.field}" if exc.field else f"lines[{i}]"
+            raise
+    submit_count(session, count, threshold)
+    session.flush()
+    return count
+
+
+def _count_product(session: Session, item: Item, location: Location) -> Product:
+    """A GTIN two owners store counts for the one whose stock is here."""
+    products = item.products or []
+    if len(products) == 1:
+        return products[0]
+    here = set(session.scalars(select(Quant.product_id).where(
+        Quant.location_id == location.id, Quant.product_id.in_([p.id for p in products]))))
+    fitting = [p for p in products if p.id in here]
+    if len(fitting) == 1:
+        return fitting[0]
+    raise ValidationError(N_("Several owners have product %(sku)s: scan its SKU instead"),
+                          field="code", sku=products[0].sku)
+
+
+def _only_lot_at(session: Session, product: Product, location: Location) -> int:
+    """A lot-tracked product scanned without its lot counts for the one lot on the books
+    there; with none or several, the operator must scan the lot."""
+    lots = set(session.scalars(select(Quant.lot_id).where(
+        Quant.location_id == location.id, Quant.product_id == product.id,
+        Quant.quantity != 0)))
+    if len(lots) == 1 and None not in lots:
+        return lots.pop()
+    raise ValidationError(N_("Product %(sku)s is tracked by lot: scan or enter the lot"),
+                          field="lot", sku=product.sku)
+
+
+def get_count(session: Session, count_id: int, *, lock: bool = False) -> CountSession:
+    stmt = select(CountSession).where(CountSession.id == count_id)
+    count = session.scalar(stmt.with_for_update() if lock else stmt)
+    if count is None:
+        raise NotFound(N_("Count %(id)s not found"), field="count", id=count_id)
+    return count
+
+
+def approve(session: Session, count_id: int, reason: str | None) -> CountSession:
+    """A supervisor posts a count that waits for approval, giving the reason."""
+    return approve_count(session, get_count(session, count_id, lock=True), reason or "")
+
+
+def reject(session: Session, count_id: int, reason: str | None) -> CountSession:
+    """A supervisor throws a count away, saying why; stock stays as it was."""
+    if not (reason or "").strip():
+        raise ValidationError(N_("Give a reason"), field="reason")
+    return reject_count(session, get_count(session, count_id, lock=True), reason.strip())
