@@ -334,3 +334,52 @@ def test_posting_1000_lines_by_codes_costs_what_10_cost(client, db, statements):
     small, large = post(rows[:10], "small"), post(rows[10:], "large")
     assert small == large, (small, large)
     assert quantity_at(db, rows[500][0], "LZB-A-01-02") == 2
+
+
+# ---------------------------------------------------------------- counts
+
+def test_a_count_through_the_api_waits_and_is_approved_once(client, db):
+    operator = {**bearer(db, "operator"), "Idempotency-Key": "count-1"}
+    body = {"location": "LZB-A-01-01", "lines": [{"code": APT_GTIN, "quantity": 200,
+                                                  "lot": "L2026-0312"}]}
+    first = client.post("/api/v1/counts", json=body, headers=operator)
+    again = client.post("/api/v1/counts", json=body, headers=operator)
+    assert first.status_code == again.status_code == 201, first.json
+    assert first.json == again.json and again.headers["Idempotent-Replayed"] == "true"
+    assert first.json["state"] == "to_approve" and first.json["document"] is None
+    assert first.json["lines"][0] == {**first.json["lines"][0], "expected": "240",
+                                      "counted": "200", "difference": "-40"}
+    assert quantity_at(db, "APT-PRE-800", "LZB-A-01-01") == 240
+    count_id = first.json["id"]
+    assert_error(client.post(f"/api/v1/counts/{count_id}/approve", json={"reason": "ok"},
+                             headers=bearer(db, "operator")), 403, "forbidden")
+    supervisor = bearer(db, "supervisor")
+    assert_error(client.post(f"/api/v1/counts/{count_id}/reject", json={"reason": " "},
+                             headers=supervisor), 422, "validation_error", "reason")
+    approved = client.post(f"/api/v1/counts/{count_id}/approve",
+                           json={"reason": "recounted"}, headers=supervisor)
+    assert approved.status_code == 200 and approved.json["state"] == "done"
+    assert approved.json["document"].startswith("LZB/ADJ/")
+    assert quantity_at(db, "APT-PRE-800", "LZB-A-01-01") == 200
+    assert_error(client.post(f"/api/v1/counts/{count_id}/approve", json={"reason": "again"},
+                             headers=supervisor), 422, "validation_error", "count")
+    assert_error(client.post("/api/v1/counts/999999/reject", json={"reason": "x"},
+                             headers=supervisor), 404, "not_found", "count")
+
+
+def test_a_bad_count_scan_has_the_handhelds_error_code_and_field(client, db):
+    before = ledger_size(db)
+    response = client.post("/api/v1/counts", json={"location": "LZB-A-01-01", "lines": [
+        {"code": APT_GTIN}, {"code": "NOPE"}]}, headers=bearer(db, "operator"))
+    assert_error(response, 404, "not_found", "lines[1].code")
+    response = client.post("/api/v1/counts", json={"location": "V-SUPPLIERS", "lines": [
+        {"code": APT_GTIN}]}, headers=bearer(db, "operator"))
+    assert_error(response, 422, "validation_error", "location")
+    assert ledger_size(db) == before
+
+
+def test_counts_are_in_the_openapi_document(client):
+    paths = client.get("/api/v1/openapi.json").json["paths"]
+    assert {"/api/v1/counts", "/api/v1/counts/{count_id}/approve",
+            "/api/v1/counts/{count_id}/reject", "/api/v1/moves"} <= set(paths)
+    assert "post" in paths["/api/v1/counts"]

@@ -1,6 +1,6 @@
-"""Stock over the API: scan anything, stock, moves, products, locations.
+"""Stock over the API: scan anything, stock, moves, counts, products, locations.
 
-Reads are owner-scoped like the desk pages (they share the queries in ``web.stock``);
+Reads are owner-scoped like the desk pages (both answer from ``wms.inventory.queries``);
 writes go through ``web.idempotency.write``, so an ``Idempotency-Key`` header (or an
 ``idempotency_key`` body field) makes a retried request change stock once and get the
 same answer every time.
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask import jsonify, request
+from flask import current_app, jsonify, request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -17,14 +17,16 @@ from wms.catalog import services as catalog
 from wms.catalog.models import Product
 from wms.core.errors import N_, NotFound, ValidationError
 from wms.core.scoping import visible_owner
-from wms.inventory import places
-from wms.inventory.models import CUSTOMS_STATUSES, LOCATION_USAGES, Location, Warehouse
+from wms.inventory import counts as counting
+from wms.inventory import places, queries
+from wms.inventory.models import (CUSTOMS_STATUSES, LOCATION_USAGES, Location, StockDocument,
+                                  Warehouse)
 from wms.inventory.scan import explain
+from wms.inventory.resolve import ascii_id
 from wms.inventory.services import format_quantity
 from wms.inventory.transfers import PostedLine, transfer_lines
 from wms.partners.models import Enterprise
 
-from .. import stock as pages
 from ..db import db
 from ..idempotency import write
 from .core import operation, page_of
@@ -164,11 +166,11 @@ LEDGER_LINE = Schema("LedgerLine", (
 
 
 def _num(value: Decimal | None) -> str | None:
-    return None if value is None else pages.num(value)
+    return None if value is None else format_quantity(value)
 
 
 def _opt_num(value) -> str | None:
-    return None if value is None else pages.num(value)
+    return None if value is None else format_quantity(value)
 
 
 # ---------------------------------------------------------------- scan
@@ -246,13 +248,13 @@ def list_stock():
     product = request.args.get("product", "").strip()
     if product and not product.isdigit():
         raise ValidationError(N_("Expected %(type)s"), field="product", type="integer")
-    flt = pages.StockFilter(q=(request.args.get("q") or "").strip()[:100] or None,
+    flt = queries.StockFilter(q=(request.args.get("q") or "").strip()[:100] or None,
                             product_id=int(product) if product else None,
                             location=_location_arg(), owner_id=_owner_id_arg(),
                             lot=(request.args.get("lot") or "").strip() or None,
                             customs_status=status, warehouse_id=_warehouse_id_arg())
-    page = page_of(pages.stock_ids(flt.conditions(), "id"), lambda quant_id: quant_id)
-    page["items"] = [stock_json(r) for r in pages.stock_rows(page["items"])]
+    page = page_of(queries.stock_ids(flt, "id"), lambda quant_id: quant_id)
+    page["items"] = [stock_json(r) for r in queries.stock_rows(db(), page["items"])]
     return jsonify(page)
 
 
@@ -312,21 +314,13 @@ def location_json(loc: Location, codes: dict[int, str]) -> dict:
                              ("archived", "boolean", "include archived locations"), *PAGING))
 def list_locations():
     """The location tree in path order."""
-    stmt = select(Location).order_by(Location.full_path)
-    warehouse = _warehouse_id_arg()
-    if warehouse is not None:
-        stmt = stmt.where(Location.warehouse_id == warehouse)
     usage = request.args.get("usage") or None
-    if usage:
-        if usage not in LOCATION_USAGES:
-            raise ValidationError(N_("Unknown location usage: %(usage)s"), field="usage",
-                                  usage=usage)
-        stmt = stmt.where(Location.usage == usage)
-    q = (request.args.get("q") or "").strip()
-    if q:
-        stmt = stmt.where(Location.full_path.ilike(f"%{q}%") | (Location.barcode == q))
-    if request.args.get("archived") not in ("1", "true"):
-        stmt = stmt.where(Location.active)
+    if usage and usage not in LOCATION_USAGES:
+        raise ValidationError(N_("Unknown location usage: %(usage)s"), field="usage",
+                              usage=usage)
+    stmt = queries.locations_query(warehouse_id=_warehouse_id_arg(), usage=usage,
+                                   search=(request.args.get("q") or "").strip() or None,
+                                   archived=request.args.get("archived") in ("1", "true"))
     codes = dict(db().execute(select(Warehouse.id, Warehouse.code)).all())
     return jsonify(page_of(stmt, lambda loc: location_json(loc, codes)))
 
@@ -379,7 +373,7 @@ def ledger_json(r: dict) -> dict:
                    "the locations under it"), *PAGING))
 def list_moves():
     """Owner tokens see only their own owners' moves; another owner's product is 404."""
-    scope = pages.LedgerScope()
+    scope = queries.LedgerScope()
     product = (request.args.get("product") or "").strip()
     if product:
         if not product.isdigit():
@@ -388,6 +382,101 @@ def list_moves():
     scope.location = _location_arg()
     page = max(1, request.args.get("page", 1, type=int))
     size = min(500, max(1, request.args.get("per_page", 100, type=int)))
-    rows, total = pages.ledger_page(scope, page, size)
+    rows, total = queries.ledger_page(db(), scope, page, size)
     return jsonify({"items": [ledger_json(r) for r in rows], "total": total, "page": page,
                     "pages": max(1, -(-total // size))})
+
+
+# ---------------------------------------------------------------- cycle counts
+
+COUNT_SCAN = Schema("CountScanInput", (
+    Field("code", "string", True, "what was scanned: GTIN, SKU or GS1 label", max_length=200),
+    Field("quantity", "number", description="how many; default the label's count, else 1"),
+    Field("lot", "string", description="lot name; default the label's, else the one lot on "
+          "the books there", max_length=40),
+), "One scan of a cycle count.")
+COUNT_IN = Schema("CountInput", (
+    Field("location", "string", True, "barcode of the location counted", max_length=60),
+    Field("lines", "array", True, items=COUNT_SCAN),
+    IDEMPOTENCY,
+), "A whole cycle count: what was found at one location. Differences within the approval "
+   "threshold are posted at once; above it the count waits for a supervisor.")
+COUNT_LINE = Schema("CountLine", (
+    Field("sku", "string", True),
+    Field("name", "string", True),
+    Field("lot", "string", True, nullable=True),
+    Field("customs_status", "string", True, enum=CUSTOMS_STATUSES),
+    Field("expected", "string", True, "on the books at submission"),
+    Field("counted", "string", True),
+    Field("difference", "string", True, "counted - expected"),
+), "One stock key of a count.")
+COUNT_OUT = Schema("Count", (
+    Field("id", "integer", True),
+    Field("name", "string", True, "count reference"),
+    Field("state", "string", True, enum=("counting", "to_approve", "done", "cancelled")),
+    Field("location", "string", True, "full path"),
+    Field("document", "string", True, "the adjustment posted, if any", nullable=True),
+    Field("lines", "array", True, items=COUNT_LINE),
+), "A cycle count and its differences.")
+DECISION = Schema("CountDecisionInput", (
+    Field("reason", "string", True, "why (kept on the count and the adjustment)",
+          max_length=200),
+    IDEMPOTENCY,
+), "A supervisor's decision on a count waiting for approval.")
+
+
+def count_json(session: Session, count) -> dict:
+    document = session.get(StockDocument, count.document_id) if count.document_id else None
+    return {"id": count.id, "name": count.name, "state": count.state,
+            "location": count.location.full_path,
+            "document": document.name if document else None,
+            "lines": queries.count_lines(session, count)}
+
+
+def _count_id(raw: str) -> int:
+    number = ascii_id(raw)
+    if number is None:
+        raise NotFound(N_("Count %(id)s not found"), field="count", id=raw)
+    return number
+
+
+def _threshold() -> Decimal:
+    return Decimal(str(current_app.config.get("COUNT_APPROVAL_THRESHOLD",
+                                              counting.DEFAULT_APPROVAL_THRESHOLD)))
+
+
+@operation("/counts", "POST", summary="Record a cycle count", tag="inventory", body=COUNT_IN,
+           response=COUNT_OUT, status=201, roles=("operator", "supervisor"))
+def create_count(payload: dict):
+    """The same door as the handheld's count: the location, each scan, then submit.
+    Errors name the scan, e.g. ``lines[2].code``; with an ``Idempotency-Key`` a replay
+    counts once."""
+    threshold = _threshold()
+
+    def use_case(session: Session):
+        count = counting.count_scans(session, location=payload["location"],
+                                     lines=payload["lines"], threshold=threshold)
+        return 201, count_json(session, count)
+    return write(payload, use_case)
+
+
+@operation("/counts/<count_id>/approve", "POST", summary="Approve a count",
+           tag="inventory", body=DECISION, response=COUNT_OUT, roles=("supervisor",))
+def approve_count(payload: dict, count_id: str):
+    """Post the differences of a count waiting for approval, with the reason."""
+    number = _count_id(count_id)
+
+    def use_case(session: Session):
+        return 200, count_json(session, counting.approve(session, number, payload["reason"]))
+    return write(payload, use_case)
+
+
+@operation("/counts/<count_id>/reject", "POST", summary="Reject a count",
+           tag="inventory", body=DECISION, response=COUNT_OUT, roles=("supervisor",))
+def reject_count(payload: dict, count_id: str):
+    """Throw a count away, saying why; stock stays as it was."""
+    number = _count_id(count_id)
+
+    def use_case(session: Session):
+        return 200, count_json(session, counting.reject(session, number, payload["reason"]))
+    return write(payload, use_case)

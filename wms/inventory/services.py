@@ -96,7 +96,7 @@ def parse_quantity(value, field: str = "quantity") -> Decimal:
 
 def format_quantity(qty: Decimal) -> str:
     """A quantity as people read it: 240, 0.5, 12.125."""
-    return format(qty.normalize(), "f") if qty == qty.to_integral() else format(qty, "f")
+    return format(Decimal(qty).normalize(), "f")
 
 
 def _by_id(session: Session, model, ids: Iterable[int]) -> dict:
