@@ -21,6 +21,7 @@ from sqlalchemy import Select, select
 from wms.catalog import services as catalog
 from wms.core.errors import DomainError, NotFound
 from wms.inventory import places, queries
+from wms.inventory.resolve import ascii_id
 from wms.inventory.models import CUSTOMS_STATUSES, Location, Warehouse
 
 from .auth import blueprint_roles
@@ -71,9 +72,9 @@ def num(value: Decimal | int | None) -> str:
     return format(Decimal(value).normalize(), "f")
 
 
-def int_arg(name: str) -> int | None:
-    value = request.args.get(name, "").strip()
-    return int(value) if value.isdigit() else None
+def int_arg(name: str, args=None) -> int | None:
+    """An id from the query string in ASCII digits; anything else is no filter."""
+    return ascii_id((args or request.args).get(name, ""))
 
 
 def page_arg() -> int:
@@ -146,21 +147,17 @@ def stock_filter_from(args, *, location_by_barcode: bool = False) -> queries.Sto
     location = None
     raw_location = (args.get("location") or "").strip()
     if raw_location:
-        if raw_location.isdigit():
-            location = db().get(Location, int(raw_location))
+        if ascii_id(raw_location) is not None:
+            location = db().get(Location, ascii_id(raw_location))
         if location is None and location_by_barcode:
             location = places.find_location_by_barcode(db(), raw_location)
         if location is None:
             abort(404)
-    product_id = args.get("product", "").strip()
     return queries.StockFilter(q=(args.get("q") or "").strip()[:100] or None,
-                       product_id=int(product_id) if product_id.isdigit() else None,
-                       location=location,
-                       owner_id=int(args["owner"]) if args.get("owner", "").isdigit() else None,
-                       lot=(args.get("lot") or "").strip()[:40] or None,
-                       customs_status=status,
-                       warehouse_id=int(args["warehouse"])
-                       if args.get("warehouse", "").isdigit() else None)
+                               product_id=int_arg("product", args), location=location,
+                               owner_id=int_arg("owner", args),
+                               lot=(args.get("lot") or "").strip()[:40] or None,
+                               customs_status=status, warehouse_id=int_arg("warehouse", args))
 
 
 def stock_csv_header() -> list[str]:
@@ -209,12 +206,13 @@ def ledger_scope_from(args) -> queries.LedgerScope:
     scope = queries.LedgerScope()
     product_id = (args.get("product") or "").strip()
     if product_id:
-        if not product_id.isdigit():
+        if ascii_id(product_id) is None:
             abort(404)
-        scope.product = catalog.get_product(db(), int(product_id))  # 404 for other owners
+        scope.product = catalog.get_product(db(), ascii_id(product_id))  # 404: other owners
     location = (args.get("location") or "").strip()
     if location:
-        found = db().get(Location, int(location)) if location.isdigit() else None
+        found = db().get(Location, ascii_id(location)) if ascii_id(location) is not None \
+            else None
         if found is None:
             found = places.find_location_by_barcode(db(), location)
         if found is None:

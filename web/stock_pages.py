@@ -21,6 +21,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from wms.catalog import services as catalog
 from wms.core.errors import N_, DomainError, ValidationError
 from wms.inventory import places, queries
+from wms.inventory.resolve import ascii_id
 from wms.inventory.models import LOCATION_USAGES, Location, Package, Warehouse
 from wms.inventory.services import package_tree
 
@@ -55,12 +56,12 @@ def locations():
     warehouses = db().scalars(select(Warehouse).order_by(Warehouse.id)).all()
     chosen = request.args.get("warehouse") or (str(warehouses[0].id) if warehouses else "virtual")
     archived = request.args.get("archived") == "1"
-    if chosen != queries.VIRTUAL and not (chosen.isascii() and chosen.isdigit()):
+    if chosen != queries.VIRTUAL and ascii_id(chosen) is None:
         abort(400)
     q = (request.args.get("q") or "").strip()[:60]
     stmt = queries.locations_query(
-        warehouse_id=chosen if chosen == queries.VIRTUAL else int(chosen), search=q or None,
-        archived=archived)
+        warehouse_id=chosen if chosen == queries.VIRTUAL else ascii_id(chosen),
+        search=q or None, archived=archived)
     page = page_arg()
     total = db().scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     rows = db().scalars(stmt.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
@@ -83,8 +84,8 @@ def parent_choices() -> list[tuple[int, str]]:
 def location_new():
     form = LocationForm()
     form.parent.choices = parent_choices()
-    if request.method == "GET" and request.args.get("parent", "").isdigit():
-        form.parent.data = int(request.args["parent"])
+    if request.method == "GET" and int_arg("parent"):
+        form.parent.data = int_arg("parent")
     if form.validate_on_submit():
         parent = db().get(Location, form.parent.data)
         try:

@@ -10,6 +10,7 @@ from wms.core.errors import IllegalTransition, ValidationError
 from wms.inventory.counts import approve_count, record_count, reject_count, start_count, \
     submit_count
 from wms.inventory.ledger import check_ledger
+from wms.catalog.models import Product
 from wms.inventory.models import Quant
 
 
@@ -124,3 +125,29 @@ def test_approve_and_reject_by_id_take_a_reason(db, site):
     assert second.state == "cancelled" and on_shelf(db, site, site.herbs) == 20
     with pytest.raises(NotFound):
         approve(db, 10**6, "why")
+
+
+def test_a_count_costs_the_same_statements_for_10_and_500_scans(db, site, statements):
+    """Every scan names another product and lot; approving posts them in one go too."""
+    from wms.inventory.counts import MAX_COUNT_LINES, approve, count_scans
+    from .conftest import many_products
+    small_rows = many_products(db, site.owner.id, 10, site.shelf.id, prefix="SMALL",
+                               quantity=50)
+    large_rows = many_products(db, site.owner.id, MAX_COUNT_LINES, site.shelf2.id,
+                               prefix="LARGE", quantity=50)
+
+    def count(rows, location) -> tuple[int, int]:
+        lines = [{"code": sku, "lot": lot, "quantity": 40} for sku, lot in rows]
+        with statements() as sent:
+            counted = count_scans(db, location=location, lines=lines)
+            db.flush()
+        assert counted.state == "to_approve"
+        with statements() as posted:
+            approve(db, counted.id, "recounted")
+            db.flush()
+        return len(sent), len(posted)
+    small, large = count(small_rows, "TST-S1"), count(large_rows, "TST-S2")
+    assert small == large, (small, large)
+    assert on_shelf(db, site, db.get(Product, db.scalar(select(Product.id).where(
+        Product.sku == small_rows[0][0])))) == 40
+    assert check_ledger(db) == []

@@ -112,7 +112,8 @@ def test_a_quantity_above_the_column_is_a_clear_error_not_a_database_error(db, s
 
 
 @pytest.mark.parametrize("raw, expected", [("12", 12), (" 7 ", 7), ("٣", None), ("-1", None),
-                                           ("0", None), (str(2**31), None), ("1e3", None)])
+                                           ("0", 0), (str(2**31), 0), ("1e3", None),
+                                           (True, None), (None, None)])
 def test_ids_are_ascii_digits_within_the_column(raw, expected):
     assert ascii_id(raw) == expected
 

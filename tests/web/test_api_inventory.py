@@ -383,3 +383,17 @@ def test_counts_are_in_the_openapi_document(client):
     assert {"/api/v1/counts", "/api/v1/counts/{count_id}/approve",
             "/api/v1/counts/{count_id}/reject", "/api/v1/moves"} <= set(paths)
     assert "post" in paths["/api/v1/counts"]
+
+
+def test_ids_in_query_strings_are_ascii_digits_within_the_column(client, db):
+    headers = bearer(db, "supervisor")
+    assert_error(client.get("/api/v1/stock", query_string={"product": "٣"}, headers=headers),
+                 422, "validation_error", "product")
+    huge = client.get("/api/v1/stock", query_string={"product": str(10**12)}, headers=headers)
+    assert huge.status_code == 200 and huge.json["total"] == 0
+    assert_error(client.get("/api/v1/moves", query_string={"product": str(10**12)},
+                            headers=headers), 404, "not_found", "product")
+    assert_error(client.get("/api/v1/stock", query_string={"location": str(10**12)},
+                            headers=headers), 404, "not_found", "location")
+    assert_error(client.post(f"/api/v1/counts/{10**12}/approve", json={"reason": "x"},
+                             headers=headers), 404, "not_found", "count")

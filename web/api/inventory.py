@@ -221,8 +221,8 @@ def _location_arg(name: str = "location") -> Location | None:
     if not raw:
         return None
     location = places.find_location_by_barcode(db(), raw)
-    if location is None and raw.isdigit():
-        location = db().get(Location, int(raw))
+    if location is None and ascii_id(raw) is not None:
+        location = db().get(Location, ascii_id(raw))
     if location is None:
         raise NotFound(N_("Location %(path)s not found"), field=name, path=raw)
     return location
@@ -246,13 +246,13 @@ def list_stock():
         raise ValidationError(N_("Unknown customs status %(status)s"), field="customs_status",
                               status=status)
     product = request.args.get("product", "").strip()
-    if product and not product.isdigit():
+    if product and ascii_id(product) is None:
         raise ValidationError(N_("Expected %(type)s"), field="product", type="integer")
     flt = queries.StockFilter(q=(request.args.get("q") or "").strip()[:100] or None,
-                            product_id=int(product) if product else None,
-                            location=_location_arg(), owner_id=_owner_id_arg(),
-                            lot=(request.args.get("lot") or "").strip() or None,
-                            customs_status=status, warehouse_id=_warehouse_id_arg())
+                              product_id=ascii_id(product) if product else None,
+                              location=_location_arg(), owner_id=_owner_id_arg(),
+                              lot=(request.args.get("lot") or "").strip() or None,
+                              customs_status=status, warehouse_id=_warehouse_id_arg())
     page = page_of(queries.stock_ids(flt, "id"), lambda quant_id: quant_id)
     page["items"] = [stock_json(r) for r in queries.stock_rows(db(), page["items"])]
     return jsonify(page)
@@ -376,9 +376,9 @@ def list_moves():
     scope = queries.LedgerScope()
     product = (request.args.get("product") or "").strip()
     if product:
-        if not product.isdigit():
+        if ascii_id(product) is None:
             raise ValidationError(N_("Expected %(type)s"), field="product", type="integer")
-        scope.product = catalog.get_product(db(), int(product))
+        scope.product = catalog.get_product(db(), ascii_id(product))
     scope.location = _location_arg()
     page = max(1, request.args.get("page", 1, type=int))
     size = min(500, max(1, request.args.get("per_page", 100, type=int)))

@@ -13,8 +13,8 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from wms.catalog.models import Lot, Product
-from wms.catalog.services import find_products_by_code
-from wms.core.errors import N_, NotFound, ValidationError
+from wms.catalog.services import find_products_by_codes
+from wms.core.errors import N_, DomainError, NotFound, ValidationError
 from wms.core.scoping import scope_to_owner, visible_owner
 from wms.partners.models import Enterprise
 
@@ -36,14 +36,15 @@ KIND_NAMES = {
 
 
 def ascii_id(value) -> int | None:
-    """An id typed or scanned as ASCII digits (``"٣"`` is not 3), or None if it is not one."""
+    """An id typed or scanned as ASCII digits (``"٣"`` is not 3), or None if it is not
+    one. Digits beyond what the id columns hold give 0, which names nothing."""
     if isinstance(value, bool) or value is None:
         return None
     text = str(value).strip()
     if not (text.isascii() and text.isdigit()):
         return None
     number = int(text)
-    return number if 0 < number <= MAX_ID else None
+    return number if number <= MAX_ID else 0
 
 
 def check_scan(scan: Scan, code: str, field_name: str) -> None:
@@ -75,9 +76,9 @@ class Item:
     count: int | None = None
 
 
-def resolve_item(session: Session, code: str | None, field_name: str = "item") -> Item:
-    """A package by SSCC (plain or on a GS1 label), or the products a GTIN, GS1 label or
-    SKU names (two owners may store the same GTIN: the caller narrows)."""
+def _wanted(code: str | None, field_name: str) -> tuple[str, str | None, int | None]:
+    """What one scan asks for, before any query: ("sscc", the SSCC, None), or (the code to
+    look up as GTIN or SKU, the label's lot, the label's count)."""
     if not code:
         raise ValidationError(N_("Scan a package or a product"), field=field_name)
     scan = classify(code)
@@ -87,10 +88,7 @@ def resolve_item(session: Session, code: str | None, field_name: str = "item") -
     sscc = scan.parts.get("sscc") if scan.kind == "gs1" else (
         scan.value if scan.kind == "sscc" else None)
     if sscc:
-        package = session.scalar(select(Package).where(Package.sscc == sscc))
-        if package is None:
-            raise NotFound(N_("No package has SSCC %(sscc)s"), field=field_name, sscc=sscc)
-        return Item(package=package)
+        return ("sscc", sscc, None)
     if scan.kind in ("s10", "awb", "container"):
         raise ValidationError(N_("%(code)s is a %(kind)s, not a package or a product"),
                               field=field_name, code=code, kind=KIND_NAMES[scan.kind])
@@ -99,18 +97,51 @@ def resolve_item(session: Session, code: str | None, field_name: str = "item") -
         if not gtin:
             raise ValidationError(N_("The label names no product (GTIN) and no package (SSCC)"),
                                   field=field_name)
-        products = find_products_by_code(session, gtin)
-        lot, count = scan.parts.get("lot"), scan.parts.get("count")
-    else:
-        products = find_products_by_code(session, scan.value if scan.kind == "gtin" else code)
-        lot, count = None, None
-    if not products:
-        if scan.kind == "text" and session.scalar(select(Location.id).where(
-                func.upper(Location.barcode) == code.strip().upper())):
-            raise ValidationError(N_("%(code)s is a location, not a package or a product"),
-                                  field=field_name, code=code)
-        raise NotFound(N_("Unknown barcode %(code)s"), field=field_name, code=code)
-    return Item(products=products, lot=lot, count=count)
+        return (gtin, scan.parts.get("lot"), scan.parts.get("count"))
+    return (scan.value if scan.kind == "gtin" else code.strip(), None, None)
+
+
+def resolve_items(session: Session, codes: list[str | None], fields: list[str]) -> list[Item]:
+    """What each scanned code names: a package by SSCC (plain or on a GS1 label), or the
+    products a GTIN, GS1 label or SKU names (two owners may store the same GTIN: the caller
+    narrows). One query per kind however many codes; the first bad code, in order, raises
+    an error naming its field."""
+    wanted: list = []
+    for code, field_name in zip(codes, fields):
+        try:
+            wanted.append(_wanted(code, field_name))
+        except DomainError as exc:
+            wanted.append(exc)
+    ssccs = {w[1] for w in wanted if isinstance(w, tuple) and w[0] == "sscc"}
+    lookups = [w[0] for w in wanted if isinstance(w, tuple) and w[0] != "sscc"]
+    packages = {p.sscc: p for p in session.scalars(
+        select(Package).where(Package.sscc.in_(ssccs)))} if ssccs else {}
+    products = find_products_by_codes(session, lookups)
+    unknown = {code.strip().upper() for code, w in zip(codes, wanted)
+               if isinstance(w, tuple) and w[0] != "sscc" and w[0] not in products}
+    places = set(session.scalars(select(func.upper(Location.barcode)).where(
+        func.upper(Location.barcode).in_(unknown)))) if unknown else set()
+    items = []
+    for code, field_name, w in zip(codes, fields, wanted):
+        if isinstance(w, DomainError):
+            raise w
+        if w[0] == "sscc":
+            if w[1] not in packages:
+                raise NotFound(N_("No package has SSCC %(sscc)s"), field=field_name, sscc=w[1])
+            items.append(Item(package=packages[w[1]]))
+            continue
+        if w[0] not in products:
+            if code.strip().upper() in places:
+                raise ValidationError(N_("%(code)s is a location, not a package or a product"),
+                                      field=field_name, code=code)
+            raise NotFound(N_("Unknown barcode %(code)s"), field=field_name, code=code)
+        items.append(Item(products=products[w[0]], lot=w[1], count=w[2]))
+    return items
+
+
+def resolve_item(session: Session, code: str | None, field_name: str = "item") -> Item:
+    """What one scanned code names (see ``resolve_items``)."""
+    return resolve_items(session, [code], [field_name])[0]
 
 
 def scanned_quantity(raw, item: Item, field_name: str = "quantity") -> Decimal:
@@ -171,9 +202,8 @@ class Names:
         """A barcode, or an id written as digits (tried when no barcode matches)."""
         if code:
             self.location_codes.add(code)
-            number = ascii_id(code)
-            if number is not None:
-                self.location_ids.add(number)
+            if ascii_id(code):
+                self.location_ids.add(ascii_id(code))
 
     def load(self, session: Session) -> Names:
         if self.owner_codes:

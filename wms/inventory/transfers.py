@@ -96,12 +96,12 @@ def _names(lines: Sequence[Mapping[str, Any]]) -> Names:
                          ("to_package", names.ssccs)):
             if _text(line, key):
                 bag.add(_text(line, key))
-        if ascii_id(line.get("product_id")) is not None:
-            names.product_ids.add(line["product_id"])
+        if ascii_id(line.get("product_id")):
+            names.product_ids.add(ascii_id(line["product_id"]))
         for name in ("from_location", "to_location"):
             names.add_location(_text(line, name))
-            if ascii_id(line.get(f"{name}_id")) is not None:
-                names.location_ids.add(line[f"{name}_id"])
+            if ascii_id(line.get(f"{name}_id")):
+                names.location_ids.add(ascii_id(line[f"{name}_id"]))
     return names
 
 
