@@ -5,6 +5,10 @@ the offline queue. Writes go to JSON endpoints under ``/m/api/`` through
 ``web.idempotency.write``: every one carries an idempotency key, so the offline queue and
 Wi-Fi retries may send the same scan again and stock moves once. Domain errors on those
 endpoints answer ``{"error": {"code", "message", "field"}}`` like the API does.
+
+The stock flows (scan anything, transfer, cycle count, count approvals) are in
+``web.handheld_stock`` on this blueprint; this module keeps what every scanner page
+shares, putaway and the tally.
 """
 from __future__ import annotations
 

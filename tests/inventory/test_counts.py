@@ -151,3 +151,12 @@ def test_a_count_costs_the_same_statements_for_10_and_500_scans(db, site, statem
     assert on_shelf(db, site, db.get(Product, db.scalar(select(Product.id).where(
         Product.sku == small_rows[0][0])))) == 40
     assert check_ledger(db) == []
+
+
+def test_scans_adding_up_past_the_column_are_refused(db, site):
+    from wms.inventory.counts import count_scans
+    big = "9000000000000"
+    with pytest.raises(ValidationError) as err:
+        count_scans(db, location="TST-S1", lines=[{"code": "HERB", "quantity": big},
+                                                  {"code": "HERB", "quantity": big}])
+    assert err.value.field == "lines[1].quantity"

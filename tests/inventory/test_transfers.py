@@ -11,7 +11,8 @@ from wms.core.errors import NotFound, ValidationError
 from wms.inventory.ledger import check_ledger
 from wms.inventory.models import Quant, StockMove
 from wms.inventory.resolve import ascii_id
-from wms.inventory.services import MoveLine, parse_quantity, transfer, virtual_location
+from wms.inventory.services import (MoveLine, parse_quantity, post_moves, transfer,
+                                    virtual_location)
 from wms.inventory.transfers import ChooseStock, transfer_lines, transfer_scan
 
 from .conftest import many_products
@@ -149,3 +150,13 @@ def test_statements_do_not_grow_with_the_lines_of_a_transfer_by_codes(db, site, 
     assert small == large, (small, large)
     assert small <= 26
     assert check_ledger(db) == []
+
+
+def test_a_balance_past_the_column_is_refused_naming_the_line(db, site):
+    site.receive(db, site.herbs, 9_000_000_000_000, location=site.shelf2)
+    post_moves(db, [MoveLine(site.herbs.id, Decimal(5_000_000_000_000), site.loss.id,
+                             site.shelf.id, site.owner.id, "bonded")])  # not the suppliers'
+    with pytest.raises(ValidationError) as err:
+        transfer_lines(db, [line(site, quantity=1), line(site, quantity=4_000_000_000_000)])
+    assert err.value.field == "lines[1].quantity" and "TST/Stock/S2" in err.value.message
+    assert on_hand(db, site.shelf2, site.herbs) == 9_000_000_000_000

@@ -18,7 +18,8 @@ from wms.core.errors import N_, DomainError, NotFound, ValidationError
 
 from .models import CountLine, CountSession, Location, Quant
 from .resolve import Item, find_location, lots_named, resolve_items, scanned_quantity
-from .services import MoveLine, new_document, parse_quantity, post_moves, virtual_location
+from .services import (MAX_QUANTITY, MoveLine, format_quantity, new_document, parse_quantity,
+                       post_moves, virtual_location)
 
 DEFAULT_APPROVAL_THRESHOLD = Decimal("5")
 MAX_COUNT_LINES = 500
@@ -231,6 +232,10 @@ def count_scans(session: Session, *, location: str | None, lines: Sequence[Any],
             session_id=count.id, line_key=key, product_id=product.id, lot_id=lot_id,
             package_id=None, owner_id=owner_id, customs_status=status, counted=Decimal(0)))
         row["counted"] += qty
+        if row["counted"] > MAX_QUANTITY:
+            raise ValidationError(N_("Quantity must be at most %(max)s"),
+                                  field=f"lines[{i}].quantity",
+                                  max=format_quantity(MAX_QUANTITY))
     _insert_lines(session, count, list(pending.values()))
     session.flush()
     submit_count(session, count, threshold)

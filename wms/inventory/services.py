@@ -237,9 +237,11 @@ def post_moves(session: Session, lines: Sequence[MoveLine],
     for key in keys:
         if deltas[key] == 0:
             continue
+        new = quants.get(key, (None, Decimal(0)))[1] + deltas[key]
+        if abs(new) > MAX_QUANTITY:
+            _too_much(lines, key, quants.get(key, (None, Decimal(0)))[1], locations)
         if key in quants:
             quant_id, qty = quants[key]
-            new = qty + deltas[key]
             if new == 0:
                 emptied.append(quant_id)
             else:
@@ -274,6 +276,23 @@ def post_moves(session: Session, lines: Sequence[MoveLine],
         done_at=now)
         for ln in lines])
     return len(lines)
+
+
+def _too_much(lines: Sequence[MoveLine], key: str, start: Decimal, locations: dict) -> None:
+    """A balance the quantity column cannot hold is refused before the database is asked,
+    naming the line that takes it past the limit."""
+    balance, index, place = start, 0, None
+    for index, line in enumerate(lines):
+        if _source_key(line) == key:
+            balance, place = balance - line.quantity, line.from_location_id
+        if _dest_key(line) == key:
+            balance, place = balance + line.quantity, line.to_location_id
+        if place is not None and abs(balance) > MAX_QUANTITY:
+            break
+    raise ValidationError(N_("The stock at %(location)s would pass %(max)s"),
+                          field=f"lines[{index}].quantity" if len(lines) > 1 else "quantity",
+                          location=locations[place].full_path,
+                          max=format_quantity(MAX_QUANTITY))
 
 
 def _expire_loaded(session: Session, models: tuple[type, ...]) -> None:
