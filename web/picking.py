@@ -36,7 +36,7 @@ from wms.outbound.models import Parcel, SalesOrder, Wave, WaveOrder, Waybill
 from . import errors as web_errors
 from .auth import blueprint_roles
 from .db import close_session, db
-from .handheld import find_location, resolve_item
+from wms.inventory.resolve import find_location, resolve_item
 from .idempotency import write
 from .orders import STATE_TITLES, num, parcels_of
 

@@ -75,3 +75,31 @@ def site(db) -> Site:
 def lots(db, site):
     return (lot_for(db, site.milk, "EARLY", date(2027, 1, 31)),
             lot_for(db, site.milk, "LATE", date(2027, 12, 31)))
+
+
+def many_products(session, owner_id: int, n: int, location_id: int, *, prefix: str = "BULK",
+                  quantity: int = 100) -> list[tuple[str, str]]:
+    """``n`` lot-tracked products of one owner, each with one lot and ``quantity`` bonded
+    units at a location, written in bulk: (sku, lot) of each. For statement counts over
+    documents whose lines all name different things."""
+    from sqlalchemy import insert, select
+
+    from wms.catalog.models import Lot
+    template = {"owner_id": owner_id, "name_zh": "批量", "hs_code": "1901101010",
+                "gname": "婴儿配方奶粉", "gmodel": "800g/罐", "customs_unit": "122",
+                "legal_unit1": "035", "legal_factor1": Decimal("0.8"), "origin_country": "304",
+                "declared_price": Decimal(1), "net_weight_kg": Decimal(0),
+                "gross_weight_kg": Decimal(0), "track_lot": True, "track_expiry": False,
+                "vat_rate": Decimal("0.13"), "consumption_tax_rate": Decimal(0),
+                "active": True}
+    skus = [f"{prefix}-{i:05d}" for i in range(n)]
+    session.execute(insert(Product), [{**template, "sku": sku} for sku in skus])
+    ids = dict(session.execute(select(Product.sku, Product.id).where(Product.sku.in_(skus))).all())
+    session.execute(insert(Lot), [{"product_id": ids[sku], "name": f"L-{sku}"} for sku in skus])
+    lots = dict(session.execute(select(Lot.product_id, Lot.id).where(
+        Lot.product_id.in_(list(ids.values())))).all())
+    supplier = virtual_location(session, "supplier")
+    post_moves(session, [MoveLine(ids[sku], Decimal(quantity), supplier.id, location_id,
+                                  owner_id, "bonded", lots[ids[sku]]) for sku in skus])
+    session.flush()
+    return [(sku, f"L-{sku}") for sku in skus]

@@ -293,3 +293,107 @@ def test_ledger_api_of_a_product(client, db):
     # an internal transfer: leaves one stocked place and enters another
     assert newest["quantity_in"] == newest["quantity_out"] == "4"
     assert {"240", "480"} <= {i["quantity_in"] for i in body["items"][1:]}
+
+
+@pytest.mark.parametrize("barcode, field", [("V-SUPPLIERS", "from_location"),
+                                            ("V-CUSTOMERS", "to_location")])
+def test_a_transfer_from_or_to_a_virtual_location_is_refused(client, db, barcode, field):
+    headers = bearer(db, "operator")
+    before = ledger_size(db)
+    response = client.post("/api/v1/moves", json={"lines": [line(), line(**{field: barcode})]},
+                           headers=headers)
+    assert_error(response, 422, "validation_error", f"lines[1].{field}")
+    assert ledger_size(db) == before
+
+
+@pytest.mark.parametrize("quantity", [10**16, 1e300, "１０"])  # a string: not a JSON number
+def test_a_quantity_the_ledger_cannot_hold_is_a_clear_422(client, db, quantity):
+    response = client.post("/api/v1/moves", json={"lines": [line(quantity=quantity)]},
+                           headers=bearer(db, "operator"))
+    assert_error(response, 422, "validation_error", "lines[0].quantity")
+
+
+def test_posting_1000_lines_by_codes_costs_what_10_cost(client, db, statements):
+    """SKU + owner + location barcode + lot on every line, 1,000 different products."""
+    from tests.inventory.conftest import many_products
+    from wms.partners.models import Enterprise
+    owner = db.scalar(select(Enterprise).where(Enterprise.customs_code == OWNER_MILK))
+    source = db.scalar(select(Location).where(Location.barcode == "LZB-A-01-01"))
+    rows = many_products(db, owner.id, 1010, source.id, quantity=5)
+    db.commit()
+    headers = bearer(db, "operator")
+
+    def post(chosen, key) -> int:
+        lines = [line(sku=sku, lot=lot, quantity=2) for sku, lot in chosen]
+        with statements() as sent:
+            response = client.post("/api/v1/moves", json={"lines": lines},
+                                   headers={**headers, "Idempotency-Key": key})
+        assert response.status_code == 201, response.json
+        assert len(response.json["lines"]) == len(chosen)
+        return len(sent)
+    small, large = post(rows[:10], "small"), post(rows[10:], "large")
+    assert small == large, (small, large)
+    assert quantity_at(db, rows[500][0], "LZB-A-01-02") == 2
+
+
+# ---------------------------------------------------------------- counts
+
+def test_a_count_through_the_api_waits_and_is_approved_once(client, db):
+    operator = {**bearer(db, "operator"), "Idempotency-Key": "count-1"}
+    body = {"location": "LZB-A-01-01", "lines": [{"code": APT_GTIN, "quantity": 200,
+                                                  "lot": "L2026-0312"}]}
+    first = client.post("/api/v1/counts", json=body, headers=operator)
+    again = client.post("/api/v1/counts", json=body, headers=operator)
+    assert first.status_code == again.status_code == 201, first.json
+    assert first.json == again.json and again.headers["Idempotent-Replayed"] == "true"
+    assert first.json["state"] == "to_approve" and first.json["document"] is None
+    assert first.json["lines"][0] == {**first.json["lines"][0], "expected": "240",
+                                      "counted": "200", "difference": "-40"}
+    assert quantity_at(db, "APT-PRE-800", "LZB-A-01-01") == 240
+    count_id = first.json["id"]
+    assert_error(client.post(f"/api/v1/counts/{count_id}/approve", json={"reason": "ok"},
+                             headers=bearer(db, "operator")), 403, "forbidden")
+    supervisor = bearer(db, "supervisor")
+    assert_error(client.post(f"/api/v1/counts/{count_id}/reject", json={"reason": " "},
+                             headers=supervisor), 422, "validation_error", "reason")
+    approved = client.post(f"/api/v1/counts/{count_id}/approve",
+                           json={"reason": "recounted"}, headers=supervisor)
+    assert approved.status_code == 200 and approved.json["state"] == "done"
+    assert approved.json["document"].startswith("LZB/ADJ/")
+    assert quantity_at(db, "APT-PRE-800", "LZB-A-01-01") == 200
+    assert_error(client.post(f"/api/v1/counts/{count_id}/approve", json={"reason": "again"},
+                             headers=supervisor), 422, "validation_error", "count")
+    assert_error(client.post("/api/v1/counts/999999/reject", json={"reason": "x"},
+                             headers=supervisor), 404, "not_found", "count")
+
+
+def test_a_bad_count_scan_has_the_handhelds_error_code_and_field(client, db):
+    before = ledger_size(db)
+    response = client.post("/api/v1/counts", json={"location": "LZB-A-01-01", "lines": [
+        {"code": APT_GTIN}, {"code": "NOPE"}]}, headers=bearer(db, "operator"))
+    assert_error(response, 404, "not_found", "lines[1].code")
+    response = client.post("/api/v1/counts", json={"location": "V-SUPPLIERS", "lines": [
+        {"code": APT_GTIN}]}, headers=bearer(db, "operator"))
+    assert_error(response, 422, "validation_error", "location")
+    assert ledger_size(db) == before
+
+
+def test_counts_are_in_the_openapi_document(client):
+    paths = client.get("/api/v1/openapi.json").json["paths"]
+    assert {"/api/v1/counts", "/api/v1/counts/{count_id}/approve",
+            "/api/v1/counts/{count_id}/reject", "/api/v1/moves"} <= set(paths)
+    assert "post" in paths["/api/v1/counts"]
+
+
+def test_ids_in_query_strings_are_ascii_digits_within_the_column(client, db):
+    headers = bearer(db, "supervisor")
+    assert_error(client.get("/api/v1/stock", query_string={"product": "٣"}, headers=headers),
+                 422, "validation_error", "product")
+    huge = client.get("/api/v1/stock", query_string={"product": str(10**12)}, headers=headers)
+    assert huge.status_code == 200 and huge.json["total"] == 0
+    assert_error(client.get("/api/v1/moves", query_string={"product": str(10**12)},
+                            headers=headers), 404, "not_found", "product")
+    assert_error(client.get("/api/v1/stock", query_string={"location": str(10**12)},
+                            headers=headers), 404, "not_found", "location")
+    assert_error(client.post(f"/api/v1/counts/{10**12}/approve", json={"reason": "x"},
+                             headers=headers), 404, "not_found", "count")

@@ -209,11 +209,11 @@ def test_several_lots_at_the_source_ask_which(operator, db):
     ({"quantity": "241"}, 409, "insufficient_stock", "quantity"),
     ({"lot": "SW6A21"}, 422, "validation_error", "lot"),          # a cosmetics lot
     ({"lot": "NO-SUCH-LOT"}, 404, "not_found", "lot"),
-    ({"destination": "LZB-A"}, 422, "validation_error", "to_location"),  # a view
+    ({"destination": "LZB-A"}, 422, "validation_error", "destination"),  # a view
     ({"destination": "NOWHERE-9"}, 404, "not_found", "destination"),
     ({"owner": OWNER_COSMETICS}, 422, "validation_error", "owner"),
     ({"source": "LZB-A-01-02"}, 409, "insufficient_stock", "quantity"),  # none there
-    ({"destination": "LZB-A-01-01"}, 422, "validation_error", "to_location"),  # same place
+    ({"destination": "LZB-A-01-01"}, 422, "validation_error", "destination"),  # same place
 ])
 def test_bad_input_is_a_clear_error_and_stock_is_unchanged(operator, db, change, status, code,
                                                           field):
@@ -239,6 +239,20 @@ def test_a_package_not_at_the_scanned_source_is_refused(operator, db):
     response = operator.post("/m/api/putaway", json={
         "item": pallet.sscc, "destination": "LZB-B", "idempotency_key": key()})
     assert response.status_code == 422 and "view" in response.json["error"]["message"]
+    assert stock(db) == before
+
+
+@pytest.mark.parametrize("change, field", [({"source": "V-SUPPLIERS"}, "source"),
+                                           ({"destination": "V-CUSTOMERS"}, "destination"),
+                                           ({"destination": "LZB-HOLD"}, "destination")])
+def test_a_transfer_touching_a_virtual_place_is_refused(operator, db, change, field):
+    before = stock(db)
+    response = operator.post("/m/api/transfer", json={
+        "source": "LZB-A-01-01", "item": APT_GTIN, "quantity": "2",
+        "destination": "LZB-A-02-01", "idempotency_key": key(), **change})
+    assert response.status_code == 422
+    assert response.json["error"]["field"] == field
+    assert "never by a transfer" in response.json["error"]["message"]
     assert stock(db) == before
 
 

@@ -1,6 +1,6 @@
-"""Stock over the API: scan anything, stock, moves, products, locations.
+"""Stock over the API: scan anything, stock, moves, counts, products, locations.
 
-Reads are owner-scoped like the desk pages (they share the queries in ``web.stock``);
+Reads are owner-scoped like the desk pages (both answer from ``wms.inventory.queries``);
 writes go through ``web.idempotency.write``, so an ``Idempotency-Key`` header (or an
 ``idempotency_key`` body field) makes a retried request change stock once and get the
 same answer every time.
@@ -9,23 +9,24 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask import jsonify, request
+from flask import current_app, jsonify, request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from wms.catalog import services as catalog
-from wms.catalog.models import Lot, Product
-from wms.core.errors import N_, DomainError, NotFound, ValidationError
-from wms.core.scoping import scope_to_owner, visible_owner
-from wms.inventory import places
-from wms.inventory.models import (CUSTOMS_STATUSES, LOCATION_USAGES, Location, Package,
+from wms.catalog.models import Product
+from wms.core.errors import N_, NotFound, ValidationError
+from wms.core.scoping import visible_owner
+from wms.inventory import counts as counting
+from wms.inventory import places, queries
+from wms.inventory.models import (CUSTOMS_STATUSES, LOCATION_USAGES, Location, StockDocument,
                                   Warehouse)
-from wms.inventory.packages import get_package_by_sscc
 from wms.inventory.scan import explain
-from wms.inventory.services import MoveLine, parse_quantity, transfer
+from wms.inventory.resolve import ascii_id
+from wms.inventory.services import format_quantity
+from wms.inventory.transfers import PostedLine, transfer_lines
 from wms.partners.models import Enterprise
 
-from .. import stock as pages
 from ..db import db
 from ..errors import translate_problems
 from ..idempotency import write
@@ -168,11 +169,11 @@ LEDGER_LINE = Schema("LedgerLine", (
 
 
 def _num(value: Decimal | None) -> str | None:
-    return None if value is None else pages.num(value)
+    return None if value is None else format_quantity(value)
 
 
 def _opt_num(value) -> str | None:
-    return None if value is None else pages.num(value)
+    return None if value is None else format_quantity(value)
 
 
 # ---------------------------------------------------------------- scan
@@ -224,8 +225,8 @@ def _location_arg(name: str = "location") -> Location | None:
     if not raw:
         return None
     location = places.find_location_by_barcode(db(), raw)
-    if location is None and raw.isdigit():
-        location = db().get(Location, int(raw))
+    if location is None and ascii_id(raw) is not None:
+        location = db().get(Location, ascii_id(raw))
     if location is None:
         raise NotFound(N_("Location %(path)s not found"), field=name, path=raw)
     return location
@@ -249,15 +250,15 @@ def list_stock():
         raise ValidationError(N_("Unknown customs status %(status)s"), field="customs_status",
                               status=status)
     product = request.args.get("product", "").strip()
-    if product and not product.isdigit():
+    if product and ascii_id(product) is None:
         raise ValidationError(N_("Expected %(type)s"), field="product", type="integer")
-    flt = pages.StockFilter(q=(request.args.get("q") or "").strip()[:100] or None,
-                            product_id=int(product) if product else None,
-                            location=_location_arg(), owner_id=_owner_id_arg(),
-                            lot=(request.args.get("lot") or "").strip() or None,
-                            customs_status=status, warehouse_id=_warehouse_id_arg())
-    page = page_of(pages.stock_ids(flt.conditions(), "id"), lambda quant_id: quant_id)
-    page["items"] = [stock_json(r) for r in pages.stock_rows(page["items"])]
+    flt = queries.StockFilter(q=(request.args.get("q") or "").strip()[:100] or None,
+                              product_id=ascii_id(product) if product else None,
+                              location=_location_arg(), owner_id=_owner_id_arg(),
+                              lot=(request.args.get("lot") or "").strip() or None,
+                              customs_status=status, warehouse_id=_warehouse_id_arg())
+    page = page_of(queries.stock_ids(flt, "id"), lambda quant_id: quant_id)
+    page["items"] = [stock_json(r) for r in queries.stock_rows(db(), page["items"])]
     return jsonify(page)
 
 
@@ -317,176 +318,44 @@ def location_json(loc: Location, codes: dict[int, str]) -> dict:
                              ("archived", "boolean", "include archived locations"), *PAGING))
 def list_locations():
     """The location tree in path order."""
-    stmt = select(Location).order_by(Location.full_path)
-    warehouse = _warehouse_id_arg()
-    if warehouse is not None:
-        stmt = stmt.where(Location.warehouse_id == warehouse)
     usage = request.args.get("usage") or None
-    if usage:
-        if usage not in LOCATION_USAGES:
-            raise ValidationError(N_("Unknown location usage: %(usage)s"), field="usage",
-                                  usage=usage)
-        stmt = stmt.where(Location.usage == usage)
-    q = (request.args.get("q") or "").strip()
-    if q:
-        stmt = stmt.where(Location.full_path.ilike(f"%{q}%") | (Location.barcode == q))
-    if request.args.get("archived") not in ("1", "true"):
-        stmt = stmt.where(Location.active)
+    if usage and usage not in LOCATION_USAGES:
+        raise ValidationError(N_("Unknown location usage: %(usage)s"), field="usage",
+                              usage=usage)
+    stmt = queries.locations_query(warehouse_id=_warehouse_id_arg(), usage=usage,
+                                   search=(request.args.get("q") or "").strip() or None,
+                                   archived=request.args.get("archived") in ("1", "true"))
     codes = dict(db().execute(select(Warehouse.id, Warehouse.code)).all())
     return jsonify(page_of(stmt, lambda loc: location_json(loc, codes)))
 
 
 # ---------------------------------------------------------------- moves
 
-def _line_field(i: int, name: str) -> str:
-    return f"lines[{i}].{name}"
-
-
-def _resolve_location(session: Session, i: int, line: dict, name: str) -> Location:
-    field = _line_field(i, name)
-    by_id, code = line.get(f"{name}_id"), (line.get(name) or "").strip()
-    location = None
-    if by_id is not None:
-        location = session.get(Location, by_id)
-    elif code:
-        location = places.find_location_by_barcode(session, code)
-        if location is None and code.isdigit():
-            location = session.get(Location, int(code))
-    else:
-        raise ValidationError(N_("This field is required"), field=field)
-    if location is None:
-        raise NotFound(N_("Location %(path)s not found"), field=field, path=by_id or code)
-    if location.usage == "view":
-        raise ValidationError(N_("%(path)s is a view location: stock cannot be kept there"),
-                              field=field, path=location.full_path)
-    if not location.active:
-        raise ValidationError(N_("Location %(path)s is archived"), field=field,
-                              path=location.full_path)
-    return location
-
-
-def _resolve_product(session: Session, i: int, line: dict) -> Product:
-    owner = None
-    if line.get("owner"):
-        owner = session.scalar(select(Enterprise).where(
-            Enterprise.customs_code == line["owner"].strip()))
-        if owner is None or not visible_owner(owner.id):
-            raise NotFound(N_("Owner %(code)s not found"), field=_line_field(i, "owner"),
-                           code=line["owner"])
-    if line.get("product_id") is not None:
-        product = session.get(Product, line["product_id"])
-        if product is None or not visible_owner(product.owner_id):
-            raise NotFound(N_("Product %(id)s not found"), field=_line_field(i, "product_id"),
-                           id=line["product_id"])
-    elif line.get("sku"):
-        stmt = select(Product).where(Product.sku == line["sku"].strip())
-        if owner is not None:
-            stmt = stmt.where(Product.owner_id == owner.id)
-        found = list(session.scalars(scope_to_owner(stmt, Product.owner_id).limit(2)))
-        if not found:
-            raise NotFound(N_("Product %(id)s not found"), field=_line_field(i, "sku"),
-                           id=line["sku"])
-        if len(found) > 1:
-            raise ValidationError(N_("Several owners use SKU %(sku)s: give the owner"),
-                                  field=_line_field(i, "owner"), sku=line["sku"])
-        product = found[0]
-    else:
-        raise ValidationError(N_("Give product_id, or sku and owner"),
-                              field=_line_field(i, "product_id"))
-    if owner is not None and product.owner_id != owner.id:
-        raise ValidationError(N_("Product %(sku)s belongs to another owner"),
-                              field=_line_field(i, "owner"), sku=product.sku)
-    if not product.active:
-        raise ValidationError(N_("Product %(sku)s is archived"),
-                              field=_line_field(i, "product_id"), sku=product.sku)
-    return product
-
-
-def _resolve_package(session: Session, i: int, sscc: str | None, name: str) -> Package | None:
-    if not sscc:
-        return None
-    package = get_package_by_sscc(session, sscc.strip())
-    if package is None:
-        raise NotFound(N_("Package %(sscc)s not found"), field=_line_field(i, name), sscc=sscc)
-    return package
-
-
-def _move_lines(session: Session, payload: dict) -> tuple[list[MoveLine], list[dict]]:
-    """Every line resolved and checked, errors naming ``lines[i].field``."""
-    lines, echo = [], []
-    if not payload["lines"]:
-        raise ValidationError(N_("Nothing to move"), field="lines")
-    for i, line in enumerate(payload["lines"]):
-        quantity = parse_quantity(line["quantity"], _line_field(i, "quantity"))
-        product = _resolve_product(session, i, line)
-        source = _resolve_location(session, i, line, "from_location")
-        target = _resolve_location(session, i, line, "to_location")
-        lot = None
-        if line.get("lot"):
-            lot = session.scalar(select(Lot).where(Lot.product_id == product.id,
-                                                   Lot.name == line["lot"].strip()))
-            if lot is None:
-                raise ValidationError(N_("Lot does not belong to product %(sku)s"),
-                                      field=_line_field(i, "lot"), sku=product.sku)
-        package = _resolve_package(session, i, line.get("package"), "package")
-        to_package = _resolve_package(session, i, line.get("to_package"), "to_package")
-        lines.append(MoveLine(product_id=product.id, quantity=quantity,
-                              from_location_id=source.id, to_location_id=target.id,
-                              owner_id=product.owner_id,
-                              customs_status=line["customs_status"],
-                              lot_id=lot.id if lot else None,
-                              package_id=package.id if package else None,
-                              to_package_id=to_package.id if to_package else None,
-                              reason=payload.get("reason")))
-        echo.append({"product_id": product.id, "sku": product.sku,
-                     "owner": product.owner.customs_code, "quantity": pages.num(quantity),
-                     "from_location": source.full_path, "to_location": target.full_path,
-                     "lot": lot.name if lot else None,
-                     "package": package.sscc if package else None,
-                     "to_package": to_package.sscc if to_package else None,
-                     "customs_status": line["customs_status"]})
-    return lines, echo
-
-
-def _blame_line(exc: DomainError, lines: list[MoveLine], session: Session) -> None:
-    """The service names a field without the line when it posts one line, or (for
-    availability) without it at all: point the error at ``lines[i].field``."""
-    if not exc.field or exc.field.startswith("lines"):
-        return
-    index = 0
-    if len(lines) > 1 and "product" in exc.params and "location" in exc.params:
-        for i, ln in enumerate(lines):
-            sku = session.scalar(select(Product.sku).where(Product.id == ln.product_id))
-            path = session.scalar(select(Location.full_path)
-                                  .where(Location.id == ln.from_location_id))
-            if sku == exc.params["product"] and path == exc.params["location"]:
-                index = i
-                break
-    exc.field = _line_field(index, exc.field)
+def _posted_line(ln: PostedLine) -> dict:
+    return {"product_id": ln.product.id, "sku": ln.product.sku,
+            "owner": ln.product.owner.customs_code, "quantity": format_quantity(ln.quantity),
+            "from_location": ln.source.full_path, "to_location": ln.target.full_path,
+            "lot": ln.lot.name if ln.lot else None,
+            "package": ln.package.sscc if ln.package else None,
+            "to_package": ln.to_package.sscc if ln.to_package else None,
+            "customs_status": ln.customs_status}
 
 
 @operation("/moves", "POST", summary="Transfer stock", tag="inventory", body=MOVE,
            response=MOVE_OUT, status=201, roles=("operator", "supervisor"))
 def create_move(payload: dict):
-    """Post an internal transfer: all lines or none. Send an ``Idempotency-Key`` header: a
+    """Post an internal transfer between internal locations (virtual ones such as suppliers,
+    customers or inventory loss are refused): all lines or none. Send an ``Idempotency-Key`` header: a
     replay returns the stored answer (header ``Idempotent-Replayed: true``) and moves
     nothing again. Errors name the line and field, e.g. ``lines[3].quantity``."""
     def use_case(session: Session):
-        lines, echo = _move_lines(session, payload)
-        source = session.get(Location, lines[0].from_location_id)
-        warehouse = session.get(Warehouse, source.warehouse_id) if source.warehouse_id \
-            else None
-        try:
-            document = transfer(session, lines,
-                                prefix=f"{warehouse.code}/INT" if warehouse else "INT",
-                                warehouse_id=warehouse.id if warehouse else None,
-                                origin=payload.get("origin"))
-        except DomainError as exc:
-            _blame_line(exc, lines, session)
-            raise
+        posted = transfer_lines(session, payload["lines"], origin=payload.get("origin"),
+                                reason=payload.get("reason"))
+        document = posted.document
         return 201, {"id": document.id, "name": document.name, "state": document.state,
                      "done_at": document.done_at.isoformat() if document.done_at else None,
-                     "origin": document.origin, "lines": echo}
+                     "origin": document.origin,
+                     "lines": [_posted_line(ln) for ln in posted.lines]}
     return write(payload, use_case)
 
 
@@ -508,15 +377,110 @@ def ledger_json(r: dict) -> dict:
                    "the locations under it"), *PAGING))
 def list_moves():
     """Owner tokens see only their own owners' moves; another owner's product is 404."""
-    scope = pages.LedgerScope()
+    scope = queries.LedgerScope()
     product = (request.args.get("product") or "").strip()
     if product:
-        if not product.isdigit():
+        if ascii_id(product) is None:
             raise ValidationError(N_("Expected %(type)s"), field="product", type="integer")
-        scope.product = catalog.get_product(db(), int(product))
+        scope.product = catalog.get_product(db(), ascii_id(product))
     scope.location = _location_arg()
     page = max(1, request.args.get("page", 1, type=int))
     size = min(500, max(1, request.args.get("per_page", 100, type=int)))
-    rows, total = pages.ledger_page(scope, page, size)
+    rows, total = queries.ledger_page(db(), scope, page, size)
     return jsonify({"items": [ledger_json(r) for r in rows], "total": total, "page": page,
                     "pages": max(1, -(-total // size))})
+
+
+# ---------------------------------------------------------------- cycle counts
+
+COUNT_SCAN = Schema("CountScanInput", (
+    Field("code", "string", True, "what was scanned: GTIN, SKU or GS1 label", max_length=200),
+    Field("quantity", "number", description="how many; default the label's count, else 1"),
+    Field("lot", "string", description="lot name; default the label's, else the one lot on "
+          "the books there", max_length=40),
+), "One scan of a cycle count.")
+COUNT_IN = Schema("CountInput", (
+    Field("location", "string", True, "barcode of the location counted", max_length=60),
+    Field("lines", "array", True, items=COUNT_SCAN),
+    IDEMPOTENCY,
+), "A whole cycle count: what was found at one location. Differences within the approval "
+   "threshold are posted at once; above it the count waits for a supervisor.")
+COUNT_LINE = Schema("CountLine", (
+    Field("sku", "string", True),
+    Field("name", "string", True),
+    Field("lot", "string", True, nullable=True),
+    Field("customs_status", "string", True, enum=CUSTOMS_STATUSES),
+    Field("expected", "string", True, "on the books at submission"),
+    Field("counted", "string", True),
+    Field("difference", "string", True, "counted - expected"),
+), "One stock key of a count.")
+COUNT_OUT = Schema("Count", (
+    Field("id", "integer", True),
+    Field("name", "string", True, "count reference"),
+    Field("state", "string", True, enum=("counting", "to_approve", "done", "cancelled")),
+    Field("location", "string", True, "full path"),
+    Field("document", "string", True, "the adjustment posted, if any", nullable=True),
+    Field("lines", "array", True, items=COUNT_LINE),
+), "A cycle count and its differences.")
+DECISION = Schema("CountDecisionInput", (
+    Field("reason", "string", True, "why (kept on the count and the adjustment)",
+          max_length=200),
+    IDEMPOTENCY,
+), "A supervisor's decision on a count waiting for approval.")
+
+
+def count_json(session: Session, count) -> dict:
+    document = session.get(StockDocument, count.document_id) if count.document_id else None
+    return {"id": count.id, "name": count.name, "state": count.state,
+            "location": count.location.full_path,
+            "document": document.name if document else None,
+            "lines": queries.count_lines(session, count)}
+
+
+def _count_id(raw: str) -> int:
+    number = ascii_id(raw)
+    if number is None:
+        raise NotFound(N_("Count %(id)s not found"), field="count", id=raw)
+    return number
+
+
+def _threshold() -> Decimal:
+    return Decimal(str(current_app.config.get("COUNT_APPROVAL_THRESHOLD",
+                                              counting.DEFAULT_APPROVAL_THRESHOLD)))
+
+
+@operation("/counts", "POST", summary="Record a cycle count", tag="inventory", body=COUNT_IN,
+           response=COUNT_OUT, status=201, roles=("operator", "supervisor"))
+def create_count(payload: dict):
+    """The same door as the handheld's count: the location, each scan, then submit.
+    Errors name the scan, e.g. ``lines[2].code``; with an ``Idempotency-Key`` a replay
+    counts once."""
+    threshold = _threshold()
+
+    def use_case(session: Session):
+        count = counting.count_scans(session, location=payload["location"],
+                                     lines=payload["lines"], threshold=threshold)
+        return 201, count_json(session, count)
+    return write(payload, use_case)
+
+
+@operation("/counts/<count_id>/approve", "POST", summary="Approve a count",
+           tag="inventory", body=DECISION, response=COUNT_OUT, roles=("supervisor",))
+def approve_count(payload: dict, count_id: str):
+    """Post the differences of a count waiting for approval, with the reason."""
+    number = _count_id(count_id)
+
+    def use_case(session: Session):
+        return 200, count_json(session, counting.approve(session, number, payload["reason"]))
+    return write(payload, use_case)
+
+
+@operation("/counts/<count_id>/reject", "POST", summary="Reject a count",
+           tag="inventory", body=DECISION, response=COUNT_OUT, roles=("supervisor",))
+def reject_count(payload: dict, count_id: str):
+    """Throw a count away, saying why; stock stays as it was."""
+    number = _count_id(count_id)
+
+    def use_case(session: Session):
+        return 200, count_json(session, counting.reject(session, number, payload["reason"]))
+    return write(payload, use_case)

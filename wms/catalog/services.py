@@ -122,18 +122,36 @@ def products_query(owner_id: int | None = None, search: str | None = None):
     return scope_to_owner(stmt, Product.owner_id)
 
 
-def find_products_by_code(session: Session, code: str) -> list[Product]:
-    """Products whose GTIN or SKU is the scanned code, among those the actor may see.
-
-    A GTIN-13 scanned from an EAN symbol also matches a product registered with the same
-    number as GTIN-14 (leading zero), as scanners and suppliers differ on that.
-    """
-    code = code.strip()
-    candidates = {code}
+def _gtin_forms(code: str) -> set[str]:
+    """A GTIN-13 scanned from an EAN symbol also matches the same number registered as
+    GTIN-14 (leading zero): scanners and suppliers differ on that."""
+    forms = {code}
     if code.isdigit():
-        candidates |= {code.zfill(14), code.lstrip("0").zfill(13)}
-    stmt = select(Product).where(Product.active, Product.gtin.in_(candidates) | (Product.sku == code))
-    return list(session.scalars(scope_to_owner(stmt, Product.owner_id).order_by(Product.id)))
+        forms |= {code.zfill(14), code.lstrip("0").zfill(13)}
+    return forms
+
+
+def find_products_by_code(session: Session, code: str) -> list[Product]:
+    """Products whose GTIN or SKU is the scanned code, among those the actor may see."""
+    return find_products_by_codes(session, [code]).get(code.strip(), [])
+
+
+def find_products_by_codes(session: Session, codes) -> dict[str, list[Product]]:
+    """For each scanned code (stripped), the active products whose GTIN or SKU it is, among
+    those the actor may see: one query however many codes."""
+    codes = {c.strip() for c in codes if c and c.strip()}
+    if not codes:
+        return {}
+    gtins = set().union(*(_gtin_forms(c) for c in codes))
+    stmt = select(Product).where(Product.active, Product.gtin.in_(gtins) | Product.sku.in_(codes))
+    found = list(session.scalars(scope_to_owner(stmt, Product.owner_id).order_by(Product.id)))
+    result: dict[str, list[Product]] = {}
+    for code in codes:
+        forms = _gtin_forms(code)
+        matches = [p for p in found if p.gtin in forms or p.sku == code]
+        if matches:
+            result[code] = matches
+    return result
 
 
 def get_product(session: Session, product_id: int) -> Product:

@@ -4,12 +4,12 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from wms.core.errors import N_, Conflict, NotFound, ValidationError
 
-from .models import LOCATION_USAGES, WAREHOUSE_KINDS, Location, Warehouse
+from .models import LOCATION_USAGES, WAREHOUSE_KINDS, Location, Quant, Warehouse
 
 CODE = re.compile(r"^[A-Z0-9]{2,10}$")
 BARCODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,39}$")
@@ -108,3 +108,22 @@ def find_location_by_barcode(session: Session, barcode: str,
     if warehouse_id is not None:
         stmt = stmt.where(Location.warehouse_id == warehouse_id)
     return session.scalars(stmt.order_by(Location.id)).first()
+
+
+def archive_location(session: Session, location_id: int) -> Location:
+    """Archive an empty location: nothing on hand in it or under it, no active children."""
+    location = session.scalar(select(Location).where(Location.id == location_id)
+                              .with_for_update())
+    if location is None:
+        raise NotFound(N_("Location %(path)s not found"), field="location", path=location_id)
+    under = select(Location.id).where(or_(
+        Location.id == location.id, Location.full_path.startswith(location.full_path + "/")))
+    on_hand = session.scalar(select(func.count(Quant.id)).where(
+        Quant.location_id.in_(under), Quant.quantity != 0))
+    children = session.scalar(select(func.count(Location.id)).where(
+        Location.parent_id == location.id, Location.active))
+    if on_hand or children:
+        raise Conflict(N_("%(path)s is not empty: move its stock and archive its children "
+                          "first."), field="location", path=location.full_path)
+    location.active = False
+    return location

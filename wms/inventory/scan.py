@@ -122,3 +122,16 @@ def explain(session: Session, code: str) -> dict[str, Any]:
     result["matches"] = matches
     result["found"] = bool(matches)
     return result
+
+
+def verdict(result: dict[str, Any]) -> tuple[str, bool]:
+    """What the scanner says about an ``explain`` result, as a code and whether it is good:
+    ``misread`` (a known kind whose check fails), ``empty``, ``unknown`` (text naming
+    nothing), ``found``, or ``no_record`` (a valid identifier this warehouse does not hold)."""
+    if not result["valid"] and result["value"]:
+        return "misread", False
+    if not result["value"]:
+        return "empty", False
+    if result["kind"] == "text" and not result["found"]:
+        return "unknown", False
+    return ("found", True) if result["found"] else ("no_record", True)

@@ -67,17 +67,36 @@ def _dest_key(line: MoveLine) -> str:
                      line.owner_id, line.to_customs_status or line.customs_status)
 
 
+# What a quantity column (``QTY``, 16 digits with 3 decimals) holds.
+MAX_QUANTITY = Decimal("9999999999999.999")
+
+
 def parse_quantity(value, field: str = "quantity") -> Decimal:
-    """A positive quantity with at most three decimals, or a ValidationError naming the field."""
+    """A positive quantity with at most three decimals that the quantity columns hold, or a
+    ValidationError naming the field. Only ASCII digits: ``Decimal`` would read other
+    scripts' digits too, which no scanner sends on purpose."""
+    if isinstance(value, bool):
+        raise ValidationError(N_("Quantity must be a number"), field=field)
+    text = str(value).strip()
     try:
-        qty = Decimal(str(value).strip())
+        if not text.isascii():
+            raise ValueError(text)
+        qty = Decimal(text)
     except (InvalidOperation, ValueError):
         raise ValidationError(N_("Quantity must be a number"), field=field) from None
     if not qty.is_finite() or qty <= 0:
         raise ValidationError(N_("Quantity must be greater than zero"), field=field)
+    if qty > MAX_QUANTITY:
+        raise ValidationError(N_("Quantity must be at most %(max)s"), field=field,
+                              max=format_quantity(MAX_QUANTITY))
     if qty != qty.quantize(Decimal("0.001")):
         raise ValidationError(N_("Quantity may have at most three decimals"), field=field)
     return qty
+
+
+def format_quantity(qty: Decimal) -> str:
+    """A quantity as people read it: 240, 0.5, 12.125."""
+    return format(Decimal(qty).normalize(), "f")
 
 
 def _by_id(session: Session, model, ids: Iterable[int]) -> dict:
@@ -212,14 +231,17 @@ def post_moves(session: Session, lines: Sequence[MoveLine],
                    "available, %(wanted)s wanted"), field="quantity",
                 product=_sku(session, line.product_id),
                 location=locations[line.from_location_id].full_path,
-                available=_fmt(max(available, Decimal(0))), wanted=_fmt(-deltas[key]))
+                available=format_quantity(max(available, Decimal(0))),
+                wanted=format_quantity(-deltas[key]))
     updates, inserts, emptied = [], [], []
     for key in keys:
         if deltas[key] == 0:
             continue
+        new = quants.get(key, (None, Decimal(0)))[1] + deltas[key]
+        if abs(new) > MAX_QUANTITY:
+            _too_much(lines, key, quants.get(key, (None, Decimal(0)))[1], locations)
         if key in quants:
             quant_id, qty = quants[key]
-            new = qty + deltas[key]
             if new == 0:
                 emptied.append(quant_id)
             else:
@@ -256,6 +278,23 @@ def post_moves(session: Session, lines: Sequence[MoveLine],
     return len(lines)
 
 
+def _too_much(lines: Sequence[MoveLine], key: str, start: Decimal, locations: dict) -> None:
+    """A balance the quantity column cannot hold is refused before the database is asked,
+    naming the line that takes it past the limit."""
+    balance, index, place = start, 0, None
+    for index, line in enumerate(lines):
+        if _source_key(line) == key:
+            balance, place = balance - line.quantity, line.from_location_id
+        if _dest_key(line) == key:
+            balance, place = balance + line.quantity, line.to_location_id
+        if place is not None and abs(balance) > MAX_QUANTITY:
+            break
+    raise ValidationError(N_("The stock at %(location)s would pass %(max)s"),
+                          field=f"lines[{index}].quantity" if len(lines) > 1 else "quantity",
+                          location=locations[place].full_path,
+                          max=format_quantity(MAX_QUANTITY))
+
+
 def _expire_loaded(session: Session, models: tuple[type, ...]) -> None:
     """Quants and moves are written with set-based statements; objects of them already in
     the session would show old numbers, so they are reloaded on next access."""
@@ -266,10 +305,6 @@ def _expire_loaded(session: Session, models: tuple[type, ...]) -> None:
 
 def _sku(session: Session, product_id: int) -> str:
     return session.scalar(select(Product.sku).where(Product.id == product_id)) or str(product_id)
-
-
-def _fmt(qty: Decimal) -> str:
-    return format(qty.normalize(), "f") if qty == qty.to_integral() else format(qty, "f")
 
 
 def new_document(session: Session, kind: str, prefix: str, *, warehouse_id: int | None = None,
@@ -284,7 +319,12 @@ def new_document(session: Session, kind: str, prefix: str, *, warehouse_id: int 
 def transfer(session: Session, lines: Sequence[MoveLine], *, prefix: str = "INT",
              warehouse_id: int | None = None, origin: str | None = None,
              kind: str = "transfer") -> StockDocument:
-    """An internal transfer posted at once: one document, its moves done."""
+    """An internal transfer posted at once: one document, its moves done. A transfer moves
+    goods and never changes their customs status: only customs decisions do."""
+    if kind == "transfer" and any(ln.to_customs_status not in (None, ln.customs_status)
+                                  for ln in lines):
+        raise ValidationError(N_("A transfer never changes the customs status"),
+                              field="to_customs_status")
     document = new_document(session, kind, prefix, warehouse_id=warehouse_id, origin=origin)
     post_moves(session, lines, document)
     document.transition("done")
@@ -432,8 +472,8 @@ def reserve_fefo(session: Session, document: StockDocument, *, product: Product,
         raise InsufficientStock(
             N_("Not enough stock of product %(product)s at %(location)s: %(available)s "
                "available, %(wanted)s wanted"), field="quantity", product=product.sku,
-            location=from_root.full_path, available=_fmt(quantity - remaining),
-            wanted=_fmt(quantity))
+            location=from_root.full_path, available=format_quantity(quantity - remaining),
+            wanted=format_quantity(quantity))
     session.add_all(moves)
     session.flush()
     if document.state == "draft":
