@@ -17,7 +17,7 @@ from wms.core.db import utcnow
 from wms.customs.models import CustomsMessage
 from wms.inbound.declaration_xml import NS, schema
 from wms.inbound.models import Discrepancy, EntryDeclaration, Receipt
-from wms.inbound.services import CSV_COLUMNS
+from wms.inbound.receipts import CSV_COLUMNS
 from wms.inventory.models import Quant
 from wms.inventory.places import location_by_path
 
@@ -374,9 +374,39 @@ def test_cancel_an_expected_receipt(client, db):
     assert client.post(f"/receipts/{expected.id}/cancel",
                        data={"reason": "supplier withdrew"}).status_code == 302
     assert receipt(db, "DEMO-R1").state == "cancelled"
+    declared = receipt(db, "DEMO-R5")
+    assert client.post(f"/receipts/{declared.id}/cancel",
+                       data={"reason": "too late"}).status_code == 409
+    assert receipt(db, "DEMO-R5").state == "declared"
+
+
+def test_an_arrived_receipt_is_turned_back_with_a_reason(client, db):
+    """Gated in, never declared: cancelling takes its goods back out of the input area."""
     arrived = receipt(db, "DEMO-R2")
-    assert client.post(f"/receipts/{arrived.id}/cancel").status_code == 409
+    advised = sum(line.expected_qty for line in arrived.lines)
+    before = input_qty(db, "LZB/Input", "arrived")
+    login(client, "supervisor")
+    assert client.post(f"/receipts/{arrived.id}/cancel").status_code == 422
     assert receipt(db, "DEMO-R2").state == "arrived"
+    assert input_qty(db, "LZB/Input", "arrived") == before
+    assert client.post(f"/receipts/{arrived.id}/cancel",
+                       data={"reason": "seal broken, refused"}).status_code == 302
+    assert receipt(db, "DEMO-R2").state == "cancelled"
+    assert input_qty(db, "LZB/Input", "arrived") == before - advised
+
+
+def test_an_arrived_receipt_without_scans_can_be_closed(client, db):
+    """Nothing was found: closing records every line short and empties its input stock."""
+    arrived = receipt(db, "DEMO-R2")
+    advised = sum(line.expected_qty for line in arrived.lines)
+    before = input_qty(db, "LZB/Input", "arrived")
+    login(client, "supervisor")
+    assert client.post(f"/receipts/{arrived.id}/close-tally").status_code == 302
+    closed = receipt(db, "DEMO-R2")
+    assert closed.state == "tallied"
+    kinds = db.scalars(select(Discrepancy.kind).where(Discrepancy.receipt_id == closed.id)).all()
+    assert kinds and set(kinds) == {"short"}
+    assert input_qty(db, "LZB/Input", "arrived") == before - advised
 
 
 # ---------------------------------------------------------------- deadlines

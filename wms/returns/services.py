@@ -968,7 +968,7 @@ def dispose_line(session: Session, request: ReturnRequest, gnum: Any, dispositio
 
 
 def _restock(session: Session, request: ReturnRequest, line: ReturnLine) -> None:
-    from wms.inbound.services import suggest_location
+    from wms.inbound.putaway import suggest_location
     target = suggest_location(session, request.warehouse, line.product, line.qty)
     if target is None:
         raise NotFound(N_("No bonded stock location for %(sku)s: add a putaway rule"),
