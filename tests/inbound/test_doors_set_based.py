@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from sqlalchemy import select
+from stdnum import ean
 
 from wms.catalog.models import Lot, Product
 from wms.core.db import utcnow
@@ -17,11 +18,16 @@ from wms.inbound.queries import tally_progress
 from wms.inbound.receipts import LineInput, create_receipt, gate_in
 from wms.inbound.tally import TallyInput, close_tally, scan_tally
 from wms.inventory.ledger import check_ledger
-from wms.inventory.models import Warehouse
+from wms.inventory.models import Package, Warehouse
 from wms.inventory.places import create_location, location_by_path
 from wms.partners.models import Enterprise
 
 DOORS = ("create", "gate_in", "close_tally", "declare", "release", "putaway", "scan")
+
+
+def sscc(serial: int) -> str:
+    body = "0" + "6906123" + f"{serial:09d}"
+    return body + ean.calc_check_digit(body)
 
 
 def make_products(db, tag: str, count: int) -> list[Product]:
@@ -41,10 +47,13 @@ def make_products(db, tag: str, count: int) -> list[Product]:
 
 def run_receipt(db, statements, tag: str, count: int) -> dict[str, int]:
     """A receipt of ``count`` lines through every door, counting each door's statements.
-    Every line has a lot; every fifth is short by one, so the close posts corrections."""
+    Every line has a lot, every other one arrives on its own pallet; every fifth is short by
+    one, so the close posts corrections (out of the pallet where there is one)."""
     products = make_products(db, tag, count)
     sent: dict[str, int] = {}
-    lines = [LineInput(p.sku, 5, f"L{tag}{i}", None) for i, p in enumerate(products)]
+    serials = 800000 if tag == "S" else 900000
+    lines = [LineInput(p.sku, 5, f"L{tag}{i}", None, sscc(serials + i) if i % 2 else None)
+             for i, p in enumerate(products)]
     with statements() as log:
         receipt = create_receipt(db, owner_code=OWNER_MILK, warehouse_code="LZB",
                                  supplier="Set-based GmbH", supplier_ref=f"SET-{tag}",
@@ -83,6 +92,10 @@ def run_receipt(db, statements, tag: str, count: int) -> dict[str, int]:
         done = putaway_receipt(db, receipt)
     sent["putaway"] = len(log)
     assert receipt.state == "stored" and done.stored == [receipt.name]
+    pallets = db.scalars(select(Package).where(Package.sscc.in_(
+        [ln.sscc for ln in lines if ln.sscc]))).all()
+    assert len(pallets) == count // 2
+    assert {p.location.full_path for p in pallets} == {"LZB/Stock/T"}
     assert all(row.tallied == row.expected - (1 if row.status == "short" else 0)
                for row in tally_progress(db, db.get(Receipt, receipt.id)))
     return sent

@@ -102,6 +102,9 @@ def check_places(session: Session, goods: Iterable[tuple[str, Location]]) -> Non
         .where(Location.warehouse_id.in_(warehouse_ids), Location.usage == "internal",
                Location.full_path == Warehouse.code + "/Input"))} if warehouse_ids else {}
     for status, place in goods:
+        if place.usage == "view":
+            raise ValidationError(N_("%(path)s is a view location: stock cannot be kept "
+                                     "there"), field="destination", path=place.full_path)
         if place.usage not in ("internal", "customs"):
             raise ValidationError(N_("%(path)s is not a storage location: goods cannot be put "
                                      "away there"), field="destination", path=place.full_path)

@@ -18,6 +18,8 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from wms.catalog.models import Lot, Product
+from wms.core.audit import AuditEvent
+from wms.core.context import current_actor
 from wms.core.db import utcnow
 from wms.core.errors import N_, Conflict, ValidationError
 from wms.core.scoping import visible_owner
@@ -336,18 +338,26 @@ def gate_in(session: Session, receipt: Receipt, *, vehicle_no: str | None = None
 
 
 def _packages_for(session: Session, receipt: Receipt, location_id: int) -> dict[str, Package]:
-    """The advised pallets by SSCC, registered on arrival in one insert."""
+    """The advised pallets by SSCC, registered on arrival with one insert (and one for their
+    audit trail), read back in one query."""
     ssccs = {line.sscc for line in receipt.lines if line.sscc}
     if not ssccs:
         return {}
+    existing = set(session.scalars(select(Package.sscc).where(Package.sscc.in_(ssccs))))
+    new = sorted(ssccs - existing)
+    if new:
+        actor, now = current_actor(), utcnow()
+        insert_rows(session, Package, [dict(
+            sscc=sscc, kind="pallet", location_id=location_id, owner_id=receipt.owner_id,
+            created_at=now, created_by_id=actor.user_id, updated_at=now,
+            updated_by_id=actor.user_id) for sscc in new])
     packages = {p.sscc: p for p in session.scalars(select(Package).where(
         Package.sscc.in_(ssccs)))}
-    new = [Package(sscc=sscc, kind="pallet", location_id=location_id, owner_id=receipt.owner_id)
-           for sscc in sorted(ssccs - set(packages))]
     if new:
-        session.add_all(new)
-        session.flush()
-        packages.update({p.sscc: p for p in new})
+        insert_rows(session, AuditEvent, [dict(
+            model="package", record_id=packages[sscc].id, kind="create",
+            note=f"gate-in {receipt.name}", user_id=actor.user_id, user_login=actor.login,
+            at=now) for sscc in new])
     return packages
 
 
@@ -378,7 +388,7 @@ def cancel_receipt(session: Session, receipt: Receipt, reason: str | None) -> Re
             for line in receipt.lines:
                 held[(line.product_id, lot_ids.get((line.product_id, line.lot_name)))] += \
                     line.expected_qty
-        moves = take_out_of_input(session, receipt, held,
+        moves = take_out_of_input(session, receipt, held, strict=True,
                                   reason=f"cancelled {receipt.name}: turned back")
         if moves:
             document = new_document(session, "gate_in", f"{receipt.warehouse.code}/GATE",
@@ -408,10 +418,11 @@ def _counted_by_key(session: Session, receipt: Receipt) -> dict[tuple[int, int |
 
 
 def take_out_of_input(session: Session, receipt: Receipt,
-                      wanted: dict[tuple[int, int | None], Decimal], *, reason: str
-                      ) -> list[MoveLine]:
+                      wanted: dict[tuple[int, int | None], Decimal], *, reason: str,
+                      strict: bool = False) -> list[MoveLine]:
     """Moves that take these (product, lot) quantities of the receipt's owner out of the
-    input area back to the supplier, loose stock first, then from packages; one query."""
+    input area back to the supplier, loose stock first, then from packages; one query.
+    ``strict``: all of it must still be there, else nothing is taken."""
     wanted = {key: qty for key, qty in wanted.items() if qty > 0}
     if not wanted:
         return []
@@ -432,4 +443,10 @@ def take_out_of_input(session: Session, receipt: Receipt,
         moves.append(MoveLine(quant.product_id, take, source.id, supplier.id, receipt.owner_id,
                               "arrived", quant.lot_id, quant.package_id, reason=reason))
         left[key] -= take
+    missing = next(((pid, qty) for (pid, _lot), qty in left.items() if qty > 0), None)
+    if strict and missing:
+        sku = session.scalar(select(Product.sku).where(Product.id == missing[0]))
+        raise Conflict(N_("%(qty)s × %(sku)s of receipt %(name)s are no longer in the input "
+                          "area: bring them back first"), field="receipt",
+                       qty=format(missing[1].normalize(), "f"), sku=sku, name=receipt.name)
     return moves
