@@ -49,10 +49,11 @@ def upgrade() -> None:
                for row_id, note in rows for code, params in [_code(note)]]
     if updates:
         table = sa.table('receipt_discrepancy', sa.column('id', sa.Integer),
-                         sa.column('note_code', sa.String), sa.column('note_params', sa.JSON))
+                         sa.column('note_code', sa.String),
+                         sa.column('note_params', sa.JSON(none_as_null=True)))
         bind.execute(table.update().where(table.c.id == sa.bindparam('i')).values(
             note_code=sa.bindparam('c'),
-            note_params=sa.bindparam('p', type_=sa.JSON)),
+            note_params=sa.bindparam('p', type_=sa.JSON(none_as_null=True))),
             updates)
     with op.batch_alter_table('receipt_discrepancy', schema=None) as batch_op:
         batch_op.drop_column('note')

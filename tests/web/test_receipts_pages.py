@@ -339,6 +339,22 @@ def test_decisions_hold_then_release_then_putaway_suggestion(client, db):
     login(client, "supervisor")
     refused = client.post(f"/receipts/{declared.id}/stored")
     assert refused.status_code == 422 and receipt(db, "DEMO-R5").state == "released"
+    before = input_qty(db, "LZB/Input", "bonded")
+    assert client.post(f"/receipts/{declared.id}/putaway").status_code == 302
+    assert receipt(db, "DEMO-R5").state == "stored"
+    assert input_qty(db, "LZB/Input", "bonded") == before - 200
+    again = client.post(f"/receipts/{declared.id}/putaway")
+    assert again.status_code == 409
+
+
+def test_discrepancy_notes_are_rendered_from_their_code(client, db):
+    """The row keeps ``damaged_on_arrival``; the page shows the sentence (translated from
+    the catalog in Chinese once the lead merges it)."""
+    tallied = receipt(db, "DEMO-R4")  # 4 cans damaged on arrival
+    login(client, "supervisor")
+    client.post("/language", data={"locale": "en"})
+    page = text_of(client.get(f"/receipts/{tallied.id}/discrepancies"))
+    assert "damaged on arrival" in page and "damaged_on_arrival" not in page
 
 
 def test_customs_receipt_xml_releases_the_held_item(client, db):

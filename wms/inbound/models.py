@@ -146,7 +146,7 @@ class Discrepancy(Base):
     expected_qty: Mapped[Decimal] = mapped_column(QTY)
     tallied_qty: Mapped[Decimal] = mapped_column(QTY)
     note_code: Mapped[str | None] = mapped_column(String(30))
-    note_params: Mapped[dict | None] = mapped_column(JSON)
+    note_params: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
 
     product: Mapped[Product] = relationship(lazy="joined")
 
