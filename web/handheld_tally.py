@@ -25,7 +25,7 @@ from wms.core.errors import N_, DomainError, ValidationError
 from wms.inbound import photos, queries
 from wms.inbound import putaway as putaways
 from wms.inbound import tally
-from wms.inbound.models import Discrepancy, Receipt
+from wms.inbound.models import STATE_TITLES, Discrepancy, Receipt
 from wms.inventory.services import MoveLine
 
 from . import errors as web_errors
@@ -34,12 +34,6 @@ from .handheld import (_num, _payload, _quantity, _text, bp, find_location, pick
                        resolve_item)
 from .idempotency import write
 
-RECEIPT_STATE_TITLES = {
-    "draft": _l("Draft"), "expected": _l("Expected"), "arrived": _l("Arrived"),
-    "tallying": _l("Tallying"), "tallied": _l("Tallied"), "declared": _l("Declared"),
-    "held": _l("Held by customs"), "released": _l("Released"), "rejected": _l("Rejected"),
-    "stored": _l("Stored"), "cancelled": _l("Cancelled"),
-}
 DISCREPANCY_TITLES = {
     "short": _l("Short"), "over": _l("Over"), "damaged": _l("Damaged"),
     "unexpected": _l("Unexpected"), "wrong_lot": _l("Wrong lot"),
@@ -53,7 +47,7 @@ def _flag(payload: dict, name: str) -> bool:
 
 
 def _state_title(state: str) -> str:
-    return str(RECEIPT_STATE_TITLES.get(state, state))
+    return _(STATE_TITLES[state]) if state in STATE_TITLES else state
 
 
 def localised(exc: DomainError) -> DomainError:

@@ -24,7 +24,8 @@ from wms.inbound import declaration as declarations
 from wms.inbound import decisions as customs_decisions
 from wms.inbound import photos, queries, receipts, tally
 from wms.inbound import putaway as putaways
-from wms.inbound.models import DISCREPANCY_KINDS, RECEIPT_STATES, EntryDeclaration, Receipt
+from wms.inbound.models import (DISCREPANCY_KINDS, RECEIPT_STATES, STATE_TITLES,
+                                EntryDeclaration, Receipt)
 
 from ..db import db
 from ..errors import error_response, translate_error
@@ -518,7 +519,8 @@ def _photo_folder() -> Path:
 def _localised(exc):
     """A receipt state and a barcode kind in the request's language, as on the handheld."""
     if isinstance(exc, tally.TallyNotOpen) and "state" in exc.params:
-        exc.params["state"] = gettext(exc.params["state"].capitalize())
+        exc.params["state"] = gettext(STATE_TITLES.get(exc.params["state"],
+                                                       exc.params["state"]))
     if isinstance(exc.params.get("kind"), str):
         exc.params["kind"] = gettext(exc.params["kind"])
     return exc

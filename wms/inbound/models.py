@@ -26,6 +26,13 @@ RECEIPT_STATES = ("draft", "expected", "arrived", "tallying", "tallied", "declar
                   "released", "rejected", "stored", "cancelled")
 DISCREPANCY_KINDS = ("short", "over", "damaged", "unexpected", "wrong_lot")
 DECISIONS = ("pending", "released", "held", "rejected")
+# What each state is called where people read it (translated at the edge).
+STATE_TITLES = {
+    "draft": N_("Draft"), "expected": N_("Expected"), "arrived": N_("Arrived"),
+    "tallying": N_("Tallying"), "tallied": N_("Tallied"), "declared": N_("Declared"),
+    "held": N_("Held by customs"), "released": N_("Released"), "rejected": N_("Rejected"),
+    "stored": N_("Stored"), "cancelled": N_("Cancelled"),
+}
 # What a discrepancy's note says, by the code the row keeps: pages and PDFs translate it.
 NOTE_TEMPLATES = {
     "not_advised": N_("not on the advice"),
