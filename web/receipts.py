@@ -8,8 +8,7 @@ top of the page), so a refused action never changes anything.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -18,22 +17,19 @@ from flask import (Blueprint, Response, current_app, flash, redirect, render_tem
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import func, select
 from werkzeug.routing import BuildError
-from wtforms import FieldList, Form, FormField, SelectField, StringField, TextAreaField
-from wtforms.validators import Length, Optional
 
-from wms.catalog.models import Lot, Product
+from wms.catalog.models import Product
 from wms.core.db import utcnow
 from wms.core.errors import N_, DomainError, ValidationError
 from wms.core.scoping import scope_to_owner
 from wms.customs.models import CustomsCode, CustomsMessage
-from wms.inbound import services as inbound
-from wms.inbound.models import (RECEIPT_STATES, Discrepancy, EntryDeclaration, Receipt,
-                                TallyScan)
-from wms.inventory.models import Quant, Warehouse
+from wms.inbound import declaration as declarations
+from wms.inbound import decisions as customs_decisions
+from wms.inbound import putaway as putaways
+from wms.inbound import queries, receipts, tally
+from wms.inbound.models import RECEIPT_STATES, Discrepancy, EntryDeclaration, Receipt
 from wms.partners.models import Enterprise
 
 from .auth import blueprint_roles, roles_required
@@ -96,8 +92,6 @@ PROBLEM_FIELD_TITLES = {
     "net_weight_kg": _l("Net weight"),
     "origin_country": _l("Country of origin"),
 }
-# States in which the gate-in deadline for the declaration runs.
-DEADLINE_STATES = ("arrived", "tallying", "tallied")
 LINE_FIELD = re.compile(r"^lines\[(\d+)\]\.(\w+)$")
 
 
@@ -114,15 +108,7 @@ def deadline() -> timedelta:
     return timedelta(hours=current_app.config.get("DECLARATION_DEADLINE_HOURS", 72))
 
 
-def is_overdue(receipt: Receipt, limit: timedelta, now: datetime | None = None) -> bool:
-    return (receipt.state in DEADLINE_STATES and receipt.arrived_at is not None
-            and receipt.arrived_at < (now or utcnow()) - limit)
-
-
-def due_at(receipt: Receipt, limit: timedelta) -> datetime | None:
-    if receipt.state in DEADLINE_STATES and receipt.arrived_at is not None:
-        return receipt.arrived_at + limit
-    return None
+is_overdue, due_at = queries.is_overdue, queries.due_at
 
 
 def local_zone() -> ZoneInfo:
@@ -173,23 +159,21 @@ def _get_lang() -> str:
     return locale.language if locale else "zh"
 
 
-def state_counts() -> dict[str, int]:
-    stmt = scope_to_owner(select(Receipt.state, func.count()).group_by(Receipt.state),
-                          Receipt.owner_id)
-    return {state: count for state, count in db().execute(stmt)}
-
-
 def load_receipt(receipt_id: int) -> Receipt:
-    return inbound.get_receipt(db(), receipt_id)  # NotFound (404) for another owner's receipt
+    return queries.get_receipt(db(), receipt_id)  # NotFound (404) for another owner's receipt
 
 
 def declaration_of(receipt: Receipt) -> EntryDeclaration | None:
-    return db().scalar(select(EntryDeclaration).where(EntryDeclaration.receipt_id == receipt.id))
+    return queries.declaration_of(db(), receipt)
 
 
 def discrepancies_of(receipt: Receipt) -> list[Discrepancy]:
-    return list(db().scalars(select(Discrepancy).where(Discrepancy.receipt_id == receipt.id)
-                             .order_by(Discrepancy.id)))
+    return queries.discrepancies_of(db(), receipt)
+
+
+def discrepancy_note(d: Discrepancy) -> str:
+    """The stored note code in the reader's language."""
+    return d.note(_) or ""
 
 
 # ---------------------------------------------------------------- list, overdue
@@ -199,12 +183,12 @@ def index():
     state = request.args.get("state") or None
     if state not in (None, *RECEIPT_STATES):
         state = None
-    rows, total, pages = paginate(inbound.receipts_query(state), page_arg())
+    rows, total, pages = paginate(queries.receipts_query(state), page_arg())
     limit = deadline()
     now = utcnow()
     overdue = {r.id for r in rows if is_overdue(r, limit, now)}
-    counts = state_counts()
-    overdue_count = len(inbound.overdue_receipts(db(), limit)) \
+    counts = queries.state_counts(db())
+    overdue_count = len(queries.overdue_receipts(db(), limit)) \
         if current_user.has_role(*STAFF) else 0
     return render_template("receipts/index.html", rows=rows, total=total, pages=pages,
                            page=page_arg(), state=state, counts=counts,
@@ -218,250 +202,14 @@ def index():
 def overdue():
     """The supervisor's list: arrived receipts still undeclared after the deadline."""
     limit = deadline()
-    rows = inbound.overdue_receipts(db(), limit)
+    rows = queries.overdue_receipts(db(), limit)
     now = utcnow()
     return render_template("receipts/overdue.html", rows=rows, limit=limit, now=now,
                            hours=int(limit.total_seconds() // 3600), due_at=due_at,
                            state_titles=STATE_TITLES)
 
 
-# ---------------------------------------------------------------- desk form
-
-class LineForm(Form):
-    """One advised line; the service checks it, so the fields only bound the length."""
-    product = StringField(_l("Product (SKU or GTIN)"), validators=[Optional(), Length(max=40)])
-    quantity = StringField(_l("Quantity"), validators=[Optional(), Length(max=20)])
-    lot = StringField(_l("Lot"), validators=[Optional(), Length(max=40)])
-    expiry_date = StringField(_l("Expiry date"), validators=[Optional(), Length(max=10)])
-    sscc = StringField(_l("SSCC"), validators=[Optional(), Length(max=20)])
-
-    def is_blank(self) -> bool:
-        return not any((f.data or "").strip() for f in self)
-
-
-class ReceiptForm(FlaskForm):
-    owner = SelectField(_l("Owner"))
-    warehouse = SelectField(_l("Warehouse"))
-    supplier = StringField(_l("Supplier"), validators=[Optional(), Length(max=200)])
-    supplier_ref = StringField(_l("Supplier reference"), validators=[Optional(), Length(max=60)])
-    trade_mode = SelectField(_l("Trade mode"), default="1210")
-    transport_mode = SelectField(_l("Transport mode"), default="")
-    expected_arrival = StringField(_l("Expected arrival"), validators=[Optional(),
-                                                                       Length(max=32)])
-    bill_of_lading = StringField(_l("Bill of lading"), validators=[Optional(), Length(max=40)])
-    air_waybill = StringField(_l("Air waybill"), validators=[Optional(), Length(max=14)])
-    train_no = StringField(_l("Train number"), validators=[Optional(), Length(max=20)])
-    container_no = StringField(_l("Container number (ISO 6346)"),
-                               validators=[Optional(), Length(max=13)])
-    rail_note_no = StringField(_l("CIM/SMGS consignment note"),
-                               validators=[Optional(), Length(max=40)])
-    mail_dispatch_no = StringField(_l("Mail dispatch number"),
-                                   validators=[Optional(), Length(max=40)])
-    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
-    lines = FieldList(FormField(LineForm), min_entries=5, max_entries=500)
-
-
-def receipt_form() -> ReceiptForm:
-    form = ReceiptForm()
-    form.owner.choices = [(e.customs_code, f"{e.customs_code} {e.name}")
-                          for e in visible_owners()]
-    warehouses = db().scalars(select(Warehouse).order_by(Warehouse.code)).all()
-    # Bonded warehouses first: receipts here are first-line entries into the zone.
-    warehouses = sorted(warehouses, key=lambda w: (w.kind != "bonded", w.code))
-    form.warehouse.choices = [(w.code, f"{w.code} {w.name}") for w in warehouses]
-    form.trade_mode.choices = code_choices("trade_mode")
-    form.transport_mode.choices = code_choices("transport_mode", blank=True)
-    return form
-
-
-def _arrival(value: str | None):
-    """A datetime-local value gets the warehouse's time zone; anything else goes to the
-    service as typed, which says what is wrong with it."""
-    value = (value or "").strip()
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return value
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=local_zone())
-
-
-def row_index(row) -> int:
-    """The index a line row was posted with (``lines-2-...``): errors name it."""
-    return int(row.name.rsplit("-", 1)[1])
-
-
-def show_form_error(form: FlaskForm, exc: DomainError) -> None:
-    """The error next to the field (or the line's cell) it blames, else on top."""
-    message = translate_error(exc)
-    target = None
-    match = LINE_FIELD.match(exc.field or "")
-    if match:
-        index, name = int(match.group(1)), match.group(2)
-        row = next((r for r in form.lines.entries if row_index(r) == index), None)
-        if row is not None:
-            target = getattr(row.form, name, None)
-    elif exc.field and exc.field not in ("lines", "csrf_token"):
-        target = getattr(form, exc.field, None)
-        if not hasattr(target, "errors"):
-            target = None
-    if target is not None:
-        target.errors = [*target.errors, message]
-    else:
-        flash(message, "error")
-
-
-@bp.route("/new", methods=["GET", "POST"])
-@roles_required(*EDITORS)
-def new():
-    form = receipt_form()
-    if request.method == "POST" and "more_lines" in request.form:
-        for _i in range(5):
-            form.lines.append_entry()
-        return render_template("receipts/form.html", form=form)
-    if form.validate_on_submit():
-        lines = [inbound.LineInput(product=row.form.product.data or "",
-                                   quantity=row.form.quantity.data,
-                                   lot=row.form.lot.data or None,
-                                   expiry_date=row.form.expiry_date.data or None,
-                                   sscc=(row.form.sscc.data or "").strip() or None,
-                                   where=f"lines[{row_index(row)}].")
-                 for row in form.lines.entries if not row.form.is_blank()]
-        try:
-            receipt = inbound.create_receipt(
-                db(), owner_code=form.owner.data, warehouse_code=form.warehouse.data,
-                supplier=form.supplier.data or "", lines=lines,
-                supplier_ref=(form.supplier_ref.data or "").strip() or None,
-                trade_mode=form.trade_mode.data or "1210",
-                transport_mode=form.transport_mode.data or None,
-                bill_of_lading=(form.bill_of_lading.data or "").strip() or None,
-                air_waybill=(form.air_waybill.data or "").strip() or None,
-                train_no=(form.train_no.data or "").strip() or None,
-                container_no=(form.container_no.data or "").strip() or None,
-                rail_note_no=(form.rail_note_no.data or "").strip() or None,
-                mail_dispatch_no=(form.mail_dispatch_no.data or "").strip() or None,
-                expected_arrival=_arrival(form.expected_arrival.data),
-                note=(form.note.data or "").strip() or None)
-        except DomainError as exc:
-            db().rollback()
-            show_form_error(form, exc)
-            return render_template("receipts/form.html", form=form), \
-                exc.status if exc.status >= 400 else 422
-        db().commit()
-        flash(_("Receipt %(name)s created: expected.", name=receipt.name), "ok")
-        return redirect(url_for("receipts.detail", receipt_id=receipt.id))
-    status = 422 if form.is_submitted() else 200
-    return render_template("receipts/form.html", form=form), status
-
-
-# ---------------------------------------------------------------- CSV import
-
-class ImportForm(FlaskForm):
-    file = FileField(_l("CSV file"), validators=[FileRequired()])
-
-
-SAMPLE_ROWS = [
-    ("DE-7781", "6201W60012", "LZB", "Danone Nutricia GmbH, Fulda", "1210", "3", "", "",
-     "X8024", "CSQU3054383", "SMGS 24-0091", "", "2026-12-01T08:00:00+08:00", "APT-PRE-800",
-     "600", "L2026-1201", "2027-12-01", ""),
-    ("DE-7781", "6201W60012", "LZB", "Danone Nutricia GmbH, Fulda", "1210", "3", "", "",
-     "X8024", "CSQU3054383", "SMGS 24-0091", "", "2026-12-01T08:00:00+08:00", "4902000001703",
-     "240", "MJ261201", "2027-12-01", ""),
-]
-
-
-def decode_upload(content: bytes) -> str:
-    """UTF-8 (with or without BOM), else GB18030, as Excel saves CSV on Chinese Windows."""
-    try:
-        return content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            return content.decode("gb18030")
-        except UnicodeDecodeError:
-            raise ValidationError(N_("The file is neither UTF-8 nor GB18030 text"),
-                                  field="file") from None
-
-
-@bp.route("/import", methods=["GET", "POST"])
-@roles_required(*EDITORS)
-def import_csv():
-    form = ImportForm()
-    context = dict(form=form, columns=inbound.CSV_COLUMNS, required=inbound.REQUIRED_CSV)
-    if form.validate_on_submit():
-        try:
-            text = decode_upload(form.file.data.read())
-            created = inbound.import_receipts_csv(db(), text)
-        except DomainError as exc:
-            db().rollback()
-            return render_template("receipts/import.html", error=translate_error(exc),
-                                   error_field=exc.field, **context), \
-                exc.status if exc.status >= 400 else 422
-        db().commit()
-        flash(ngettext_receipts(len(created)), "ok")
-        return render_template("receipts/import.html", created=created,
-                               state_titles=STATE_TITLES, **context)
-    status = 422 if form.is_submitted() else 200
-    return render_template("receipts/import.html", **context), status
-
-
-def ngettext_receipts(count: int) -> str:
-    from flask_babel import ngettext
-    return ngettext("%(num)s receipt imported.", "%(num)s receipts imported.", count)
-
-
-@bp.get("/import/sample.csv")
-@roles_required(*EDITORS)
-def sample_csv():
-    import csv
-    import io
-    buffer = io.StringIO()
-    buffer.write("\ufeff")
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(inbound.CSV_COLUMNS)
-    writer.writerows(SAMPLE_ROWS)
-    return Response(buffer.getvalue(), headers={
-        "Content-Type": "text/csv; charset=utf-8",
-        "Content-Disposition": 'attachment; filename="receipts-sample.csv"'})
-
-
 # ---------------------------------------------------------------- detail
-
-@dataclass
-class PutawayRow:
-    product: Product
-    lot_name: str | None
-    quantity: Decimal
-    location: object | None
-
-
-def putaway_suggestions(receipt: Receipt) -> list[PutawayRow]:
-    """Released (bonded) goods of the receipt still in the input area, and where they go."""
-    if receipt.state not in ("released", "held"):
-        return []
-    session = db()
-    try:
-        source = inbound.input_area(session, receipt.warehouse)
-    except DomainError:
-        return []
-    keys = session.execute(select(TallyScan.product_id, TallyScan.lot_id)
-                           .where(TallyScan.receipt_id == receipt.id).distinct()).all()
-    rows = []
-    for product_id, lot_id in keys:
-        qty = session.scalar(select(func.coalesce(func.sum(Quant.quantity), 0)).where(
-            Quant.location_id == source.id, Quant.product_id == product_id,
-            Quant.owner_id == receipt.owner_id, Quant.customs_status == "bonded",
-            Quant.lot_id.is_(None) if lot_id is None else Quant.lot_id == lot_id))
-        qty = Decimal(qty)
-        if qty <= 0:
-            continue
-        product = session.get(Product, product_id)
-        lot = session.get(Lot, lot_id) if lot_id else None
-        rows.append(PutawayRow(product, lot.name if lot else None, qty,
-                               inbound.suggest_location(session, receipt.warehouse, product,
-                                                        qty)))
-    return sorted(rows, key=lambda r: (r.product.sku, r.lot_name or ""))
-
 
 def problem_products(receipt: Receipt, problems) -> dict[str, int]:
     skus = {p.sku for p in problems}
@@ -476,9 +224,9 @@ def render_detail(receipt: Receipt, status: int = 200, *, errors: dict | None = 
         if declaration is not None and declaration.message_id else None
     if problems is None and receipt.state == "tallied" and declaration is None \
             and current_user.has_role(*DECLARANTS):
-        problems = inbound.check_declaration(db(), receipt)
+        problems = declarations.check_declaration(db(), receipt)
     limit = deadline()
-    progress = inbound.tally_progress(db(), receipt) \
+    progress = queries.tally_progress(db(), receipt) \
         if receipt.state not in ("draft", "expected", "cancelled") else []
     return render_template(
         "receipts/detail.html", receipt=receipt, lines=receipt.lines, progress=progress,
@@ -486,11 +234,12 @@ def render_detail(receipt: Receipt, status: int = 200, *, errors: dict | None = 
         problems=problems or [],
         problem_links={sku: product_url(pid) for sku, pid in
                        problem_products(receipt, problems or []).items()},
-        putaway=putaway_suggestions(receipt), overdue=is_overdue(receipt, limit),
+        putaway=queries.released_in_input(db(), receipt), overdue=is_overdue(receipt, limit),
         due=due_at(receipt, limit), errors=errors or {}, values=values or {},
         state_titles=STATE_TITLES, kind_titles=KIND_TITLES, decision_titles=DECISION_TITLES,
         message_titles=MESSAGE_STATE_TITLES, product_url=product_url,
         problem_titles=PROBLEM_FIELD_TITLES, units=code_names("unit"),
+        note_of=discrepancy_note,
         trade_modes=code_names("trade_mode"), transport_modes=code_names("transport_mode"),
         can=permissions(receipt, declaration), num=num), status
 
@@ -502,13 +251,14 @@ def permissions(receipt: Receipt, declaration: EntryDeclaration | None) -> dict[
     return {
         "cancel": has(*EDITORS) and receipt.can_transition("cancelled"),
         "gate_in": has(*GATE_KEEPERS) and state == "expected",
-        "close_tally": has(*TALLY_CLOSERS) and state == "tallying",
+        "close_tally": has(*TALLY_CLOSERS) and state in queries.TALLY_OPEN,
         "build": has(*DECLARANTS) and state == "tallied" and declaration is None,
         "file": has(*DECLARANTS) and state == "tallied" and declaration is not None
         and declaration.state == "draft",
         "decide": has(*DECLARANTS) and declared and state in ("declared", "held"),
         "upload": has(*DECLARANTS) and declared and state in ("declared", "held"),
         "store": has("supervisor", "operator") and state == "released",
+        "put_away": has("supervisor", "operator") and state in ("released", "held"),
     }
 
 
@@ -544,7 +294,7 @@ def cancel(receipt_id: int):
     receipt = load_receipt(receipt_id)
     reason = (request.form.get("reason") or "").strip()[:300]
     try:
-        inbound.cancel_receipt(db(), receipt, reason)
+        receipts.cancel_receipt(db(), receipt, reason)
         db().flush()
     except DomainError as exc:
         return _refused(receipt_id, exc)
@@ -558,7 +308,7 @@ def gate_in(receipt_id: int):
     values = {k: (request.form.get(k) or "").strip()[:20]
               for k in ("vehicle_no", "container_no", "seal_no")}
     try:
-        inbound.gate_in(db(), receipt, vehicle_no=values["vehicle_no"] or None,
+        receipts.gate_in(db(), receipt, vehicle_no=values["vehicle_no"] or None,
                         container_no=values["container_no"] or None,
                         seal_no=values["seal_no"] or None)
     except DomainError as exc:
@@ -572,7 +322,7 @@ def gate_in(receipt_id: int):
 def close_tally(receipt_id: int):
     receipt = load_receipt(receipt_id)
     try:
-        found = inbound.close_tally(db(), receipt)
+        found = tally.close_tally(db(), receipt)
     except DomainError as exc:
         return _refused(receipt_id, exc)
     return _done(receipt_id, _("Tally of %(name)s closed with %(count)s discrepancies.",
@@ -584,8 +334,8 @@ def close_tally(receipt_id: int):
 def build_declaration(receipt_id: int):
     receipt = load_receipt(receipt_id)
     try:
-        declaration = inbound.build_declaration(db(), receipt)
-    except inbound.DeclarationNotReady as exc:
+        declaration = declarations.build_declaration(db(), receipt)
+    except declarations.DeclarationNotReady as exc:
         return _refused(receipt_id, exc, problems=exc.problems)
     except DomainError as exc:
         return _refused(receipt_id, exc)
@@ -602,7 +352,7 @@ def file_declaration(receipt_id: int):
         if declaration is None:
             raise ValidationError(N_("Build the declaration before filing it"),
                                   field="declaration")
-        inbound.file_declaration(db(), declaration)
+        declarations.file_declaration(db(), declaration)
     except DomainError as exc:
         return _refused(receipt_id, exc)
     return _done(receipt_id, _("Declaration %(name)s filed: the message is in the customs "
@@ -626,7 +376,7 @@ def decisions(receipt_id: int):
         if not chosen:
             raise ValidationError(N_("Choose a decision for at least one item"),
                                   field="decision")
-        inbound.decide(db(), declaration, chosen, note=note)
+        customs_decisions.decide(db(), declaration, chosen, note=note)
     except DomainError as exc:
         return _refused(receipt_id, exc)
     return _done(receipt_id, _("Customs decision recorded: receipt %(name)s is %(state)s.",
@@ -637,14 +387,13 @@ def decisions(receipt_id: int):
 @roles_required(*DECLARANTS)
 def customs_receipt(receipt_id: int):
     """Customs' answer to the entry record list, uploaded as the XML file it came in."""
-    from wms.inbound.declaration_xml import import_entry_return
     receipt = load_receipt(receipt_id)
     upload = request.files.get("xml")
     try:
         content = upload.read() if upload else b""
         if not content.strip():
             raise ValidationError(N_("Choose the receipt XML file"), field="xml")
-        declaration = import_entry_return(db(), content)
+        declaration = customs_decisions.import_entry_return(db(), content)
         if declaration.receipt_id != receipt.id:
             raise ValidationError(N_("This message answers declaration %(name)s of another "
                                      "receipt"), field="xml", name=declaration.name)
@@ -661,13 +410,28 @@ def mark_stored(receipt_id: int):
     left in the input area."""
     receipt = load_receipt(receipt_id)
     try:
-        if not inbound.mark_stored_if_done(db(), receipt):
+        if not putaways.mark_stored_if_done(db(), receipt):
             raise ValidationError(N_("Released goods of this receipt are still in the input "
                                      "area: put them away first"), field="putaway")
         db().flush()
     except DomainError as exc:
         return _refused(receipt_id, exc)
     return _done(receipt_id, _("Receipt %(name)s stored.", name=receipt.name))
+
+
+@bp.post("/<int:receipt_id>/putaway")
+@roles_required("supervisor", "operator")
+def put_away(receipt_id: int):
+    """Everything released that waits in the input area, each to its suggested place."""
+    receipt = load_receipt(receipt_id)
+    try:
+        done = putaways.putaway_receipt(db(), receipt)
+    except DomainError as exc:
+        return _refused(receipt_id, exc)
+    message = _("Put away with %(document)s.", document=done.document.name)
+    if done.stored:
+        message += " " + _("Receipt %(name)s stored.", name=receipt.name)
+    return _done(receipt_id, message)
 
 
 # ---------------------------------------------------------------- documents
@@ -677,6 +441,7 @@ def discrepancies(receipt_id: int):
     receipt = load_receipt(receipt_id)
     return render_template("receipts/discrepancies.html", receipt=receipt,
                            rows=discrepancies_of(receipt), kind_titles=KIND_TITLES,
+                           note_of=discrepancy_note,
                            state_titles=STATE_TITLES, num=num, product_url=product_url)
 
 
@@ -691,7 +456,7 @@ def discrepancies_pdf(receipt_id: int):
     if receipt.tally_closed_at is None:
         raise ValidationError(N_("The tally of receipt %(name)s is not closed yet"),
                               field="receipt", name=receipt.name)
-    pdf = discrepancy_report_pdf(receipt, discrepancies_of(receipt))
+    pdf = discrepancy_report_pdf(receipt, discrepancies_of(receipt), translate=_)
     return Response(pdf, mimetype="application/pdf", headers={
         "Content-Disposition":
             f'inline; filename="{_file_name(receipt, "-discrepancies.pdf")}"'})
@@ -729,3 +494,6 @@ def declaration_xml(receipt_id: int):
     return Response(message.xml.encode("utf-8"), headers={
         "Content-Type": "application/xml; charset=utf-8",
         "Content-Disposition": f'attachment; filename="{_file_name(receipt, "-entry.xml")}"'})
+
+
+from . import receipts_intake  # noqa: E402,F401  (the ASN form and the CSV import, on this bp)

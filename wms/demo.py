@@ -299,8 +299,8 @@ def _load_inventory(session: Session, progress: Progress) -> int:
 
 def _load_receipts(session: Session, progress: Progress) -> int:
     """Receipts at every stage, one with differences (R4) and one under inspection (R6)."""
-    from wms.inbound import services as inbound
     from wms.inbound.models import PutawayRule, Receipt
+    from wms.inbound.receipts import LineInput, create_receipt
     created = 0
     warehouse = session.scalar(select(Warehouse).where(Warehouse.code == "LZB"))
     if not session.scalar(select(PutawayRule.id).where(PutawayRule.warehouse_id ==
@@ -321,53 +321,56 @@ def _load_receipts(session: Session, progress: Progress) -> int:
         for ref, stage, owner, supplier, transport, lines in rows:
             if session.scalar(select(Receipt.id).where(Receipt.supplier_ref == ref)):
                 continue
-            receipt = inbound.create_receipt(
+            receipt = create_receipt(
                 session, owner_code=owner, warehouse_code="LZB", supplier=supplier,
-                supplier_ref=ref, lines=[inbound.LineInput(sku, qty, lot, expiry)
+                supplier_ref=ref, lines=[LineInput(sku, qty, lot, expiry)
                                          for sku, qty, lot, expiry, *_ in lines],
                 **{k: v for k, v in transport.items() if k != "container_no"},
                 container_no=transport.get("container_no"))
             created += 1
-            _advance(session, inbound, receipt, STAGES.index(stage), lines)
+            _advance(session, receipt, STAGES.index(stage), lines)
     return created
 
 
-def _advance(session, inbound, receipt, stage: int, lines) -> None:
+def _advance(session, receipt, stage: int, lines) -> None:
+    from wms.inbound import declaration as inbound_declaration
+    from wms.inbound import decisions, putaway, receipts, tally
     if stage < 1:
         return
-    inbound.gate_in(session, receipt, vehicle_no="甘A·D2741", seal_no="CN" + receipt.name[-5:],
-                    container_no=receipt.container_no)
+    receipts.gate_in(session, receipt, vehicle_no="甘A·D2741",
+                     seal_no="CN" + receipt.name[-5:], container_no=receipt.container_no)
     if stage < 2:
         return
     for sku, qty, lot, expiry, tallied, damaged in lines:
         product = session.scalar(select(Product).where(Product.sku == sku))
         good = (qty if tallied is None else tallied) - damaged
-        inbound.record_tally(session, receipt, product=product, quantity=good, lot_name=lot)
+        tally.record_tally(session, receipt, product=product, quantity=good, lot_name=lot)
         if damaged:
-            inbound.record_tally(session, receipt, product=product, quantity=damaged,
-                                 lot_name=lot, damaged=True, damage_reason="外箱破损 crushed carton")
+            tally.record_tally(session, receipt, product=product, quantity=damaged,
+                               lot_name=lot, damaged=True, damage_reason="外箱破损 crushed carton")
     if stage < 3:
         return
-    inbound.close_tally(session, receipt)
+    tally.close_tally(session, receipt)
     if stage < 4:
         return
-    declaration = inbound.build_declaration(session, receipt)
-    inbound.file_declaration(session, declaration)
+    declaration = inbound_declaration.build_declaration(session, receipt)
+    inbound_declaration.file_declaration(session, declaration)
     if stage < 5:
         return
     gnums = [ln.gnum for ln in declaration.lines]
     if stage == 5:  # held: the first item released, the rest held for inspection
-        inbound.decide(session, declaration, {g: "released" if g == gnums[0] else "held"
-                                             for g in gnums}, note="random inspection")
+        decisions.decide(session, declaration, {g: "released" if g == gnums[0] else "held"
+                                                for g in gnums}, note="random inspection")
         return
-    inbound.decide(session, declaration, {g: "released" for g in gnums}, note="800 released")
+    decisions.decide(session, declaration, {g: "released" for g in gnums}, note="800 released")
     if stage < 7:
         return
     for line in receipt.lines:
         product = line.product
-        target = inbound.suggest_location(session, receipt.warehouse, product, line.expected_qty)
+        target = putaway.suggest_location(session, receipt.warehouse, product,
+                                          line.expected_qty)
         lot = lot_for(session, product, line.lot_name) if line.lot_name else None
-        inbound.putaway(session, receipt, product=product, quantity=line.expected_qty,
+        putaway.putaway(session, receipt, product=product, quantity=line.expected_qty,
                         to_location=target, lot_id=lot.id if lot else None)
 
 

@@ -12,11 +12,14 @@ from wms.catalog.services import register_product
 from wms.core.errors import Conflict, DomainError, ValidationError
 from wms.customs.models import CustomsMessage
 from wms.demo import OWNER_MILK
-from wms.inbound.declaration_xml import NS, import_entry_return, schema
+from wms.inbound.declaration import DeclarationNotReady, build_declaration, file_declaration
+from wms.inbound.declaration_xml import NS, schema
+from wms.inbound.decisions import decide, import_entry_return
 from wms.inbound.models import Receipt
-from wms.inbound.services import (DeclarationNotReady, build_declaration, close_tally,
-                                  decide, file_declaration, gate_in, import_receipts_csv,
-                                  putaway, record_tally, suggest_location, tally_progress)
+from wms.inbound.putaway import putaway, suggest_location
+from wms.inbound.queries import tally_progress
+from wms.inbound.receipts import gate_in, import_receipts_csv
+from wms.inbound.tally import close_tally, record_tally
 from wms.inventory.ledger import check_ledger
 from wms.inventory.models import Quant
 from wms.inventory.places import location_by_path
@@ -53,7 +56,8 @@ def test_csv_import_is_all_or_nothing(demo):
     wrong_container = CSV.replace("CSQU3054383", "CSQU3054384")
     with pytest.raises(ValidationError) as err:
         import_receipts_csv(db, wrong_container)
-    assert err.value.field == "line 2: container_no" and "3" in err.value.message
+    assert err.value.field == "line 2: container_no"
+    assert (err.value.params["expected"], err.value.params["actual"]) == ("3", "4")
     db.rollback()
     with pytest.raises(ValidationError) as err:
         import_receipts_csv(db, CSV.replace("APT-PRE-800", "NOPE"))

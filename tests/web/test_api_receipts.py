@@ -258,3 +258,89 @@ def test_openapi_documents_the_receipt_operations(client):
     assert lines["items"]["$ref"].endswith("/ReceiptLineInput")
     assert doc["components"]["schemas"]["ReceiptLineInput"]["required"] == ["product",
                                                                              "quantity"]
+
+
+# ---------------------------------------------------------------- a whole receipt, API only
+
+def test_a_whole_receipt_through_the_api_alone(client, db):
+    """ASN -> gate-in -> tally scans -> close -> declare -> release -> putaway, nothing but
+    /api/v1, ending with a clean ledger."""
+    from wms.inventory.ledger import check_ledger
+    staff = {who: bearer(db, who) for who in ("supervisor", "operator", "customs")}
+    asn = {**ASN, "supplier_ref": "API-WHOLE",
+           "lines": [{**ASN["lines"][0], "quantity": 24},
+                     {**ASN["lines"][1], "sscc": "106141412345679004"}]}
+    created = client.post("/api/v1/receipts", json=asn, headers=staff["supervisor"])
+    assert created.status_code == 201, created.json
+    ref = created.json["name"].replace("/", "-")
+    assert client.post(f"/api/v1/receipts/{ref}/gate-in", json={"container_no": "CSQU3054383"},
+                       headers=staff["operator"]).json["state"] == "arrived"
+    url = f"/api/v1/receipts/{ref}/tally-scans"
+    choose = client.post(url, json={"item": "APT-PRE-800"}, headers=staff["operator"])
+    assert choose.status_code == 422 and choose.json["error"]["code"] == "choose_lot"
+    assert choose.json["error"]["choices"] == [{"lot": "L2026-1205", "expiry": "2027-12-05"}]
+    scan = {"item": "APT-PRE-800", "lot": "L2026-1205", "quantity": 20}
+    headers = {**staff["operator"], "Idempotency-Key": "scan-api-whole-1"}
+    first = client.post(url, json=scan, headers=headers)
+    assert first.status_code == 201, first.json
+    replay = client.post(url, json=scan, headers=headers)
+    assert replay.json == first.json and replay.headers["Idempotent-Replayed"] == "true"
+    assert first.json["scans"] == [{"sku": "APT-PRE-800", "lot": "L2026-1205",
+                                    "quantity": "20", "condition": "good"}]
+    pallet = client.post(url, json={"item": "106141412345679004"}, headers=staff["operator"])
+    assert pallet.status_code == 201 and pallet.json["package"] == "106141412345679004"
+    assert_error(client.post(url, json={"item": "106141412345679004"},
+                             headers=staff["operator"]), 409, "conflict", "item")
+    closed = client.post(f"/api/v1/receipts/{ref}/close-tally", headers=staff["supervisor"])
+    assert closed.status_code == 201 and closed.json["state"] == "tallied"
+    assert [(d["kind"], d["tallied"]) for d in closed.json["discrepancies"]] == [("short", "20")]
+    assert_error(client.post(url, json=scan, headers=staff["operator"]), 409, "conflict",
+                 "receipt")
+    assert_error(client.post("/api/v1/putaways", json={"receipt": ref},
+                             headers=staff["operator"]), 409, "conflict", "receipt")
+    declared = client.post(f"/api/v1/receipts/{ref}/declaration", headers=staff["customs"])
+    assert declared.status_code == 201, declared.json
+    released = client.post(f"/api/v1/receipts/{ref}/decisions", json={"decisions": [
+        {"gnum": ln["gnum"], "decision": "released"} for ln in declared.json["lines"]]},
+        headers=staff["customs"])
+    assert released.status_code == 201 and released.json["state"] == "released"
+    put = client.post("/api/v1/putaways", json={"receipt": ref}, headers=staff["operator"])
+    assert put.status_code == 201, put.json
+    assert put.json["state"] == "stored" and put.json["stored"] == [created.json["name"]]
+    fresh(db)
+    assert check_ledger(db) == []
+
+
+def test_cancel_over_the_api_turns_arrived_goods_back(client, db):
+    arrived = receipt(db, "DEMO-R2")
+    headers = bearer(db, "supervisor")
+    assert_error(client.post(f"/api/v1/receipts/{arrived.id}/cancel", json={},
+                             headers=headers), 422, "validation_error", "reason")
+    done = client.post(f"/api/v1/receipts/{arrived.id}/cancel",
+                       json={"reason": "seal broken"}, headers=headers)
+    assert done.status_code == 201 and done.json["state"] == "cancelled"
+    assert_error(client.post(f"/api/v1/receipts/{arrived.id}/cancel",
+                             json={"reason": "again"}, headers=headers), 409, "conflict",
+                 "receipt")
+
+
+def test_putaway_lines_name_product_lot_and_place(client, db):
+    released = receipt(db, "DEMO-R7")
+    headers = bearer(db, "operator")
+    line = {"product": "MEIJI-STEP-800", "lot": "MJ260915", "quantity": 10,
+            "destination": "LZB-B-01-01"}
+    assert_error(client.post("/api/v1/putaways", json={"receipt": released.name, "lines": [
+        line, {**line, "destination": "NOWHERE"}]}, headers=headers), 404, "not_found",
+        "lines[1].destination")
+    done = client.post("/api/v1/putaways", json={"receipt": released.name, "lines": [line]},
+                       headers=headers)
+    assert done.status_code == 201, done.json
+    assert done.json["state"] == "released" and done.json["stored"] == []
+
+
+def test_openapi_documents_the_new_receipt_operations(client):
+    doc = client.get("/api/v1/openapi.json").json
+    for path in ("/api/v1/receipts/{ref}/tally-scans", "/api/v1/receipts/{ref}/cancel",
+                 "/api/v1/putaways"):
+        assert "post" in doc["paths"][path], path
+    assert doc["components"]["schemas"]["TallyScanInput"]["required"] == ["item"]

@@ -23,7 +23,9 @@ from tests.conftest import login
 from wms.catalog.models import Lot, Product
 from wms.core.context import SYSTEM, acting_as
 from wms.demo import OWNER_MILK
-from wms.inbound import services as inbound
+from wms.inbound import declaration as declarations
+from wms.inbound import decisions, queries, receipts
+from wms.inbound import putaway as putaways
 from wms.inbound.models import Discrepancy, Receipt, TallyScan
 from wms.inventory.models import Location, Package, Quant, Warehouse
 
@@ -53,7 +55,7 @@ def progress(db, receipt: Receipt) -> dict[tuple[str, str | None], tuple]:
     fresh(db)
     receipt = db.get(Receipt, receipt.id)
     return {(r.product.sku, r.lot_name): (r.expected, r.tallied, r.damaged)
-            for r in inbound.tally_progress(db, receipt)}
+            for r in queries.tally_progress(db, receipt)}
 
 
 def tallied(db, receipt: Receipt, sku: str, lot: str | None) -> Decimal:
@@ -121,11 +123,11 @@ def sscc_for(serial: int) -> str:
 def pallet_receipt(db, qty: int = 96, lot: str = "MJ261130", serial: int = 777001) -> tuple:
     """A receipt whose one line arrives on an SSCC-labelled pallet, gated in."""
     sscc = sscc_for(serial)
-    receipt = inbound.create_receipt(
+    receipt = receipts.create_receipt(
         db, owner_code=OWNER_MILK, warehouse_code="LZB", supplier="Meiji Co., Ltd., Tokyo",
         supplier_ref=f"TEST-PALLET-{serial}", transport_mode="5",
-        lines=[inbound.LineInput("MEIJI-STEP-800", qty, lot, "2027-11-30", sscc)])
-    inbound.gate_in(db, receipt)
+        lines=[receipts.LineInput("MEIJI-STEP-800", qty, lot, "2027-11-30", sscc)])
+    receipts.gate_in(db, receipt)
     db.commit()
     return receipt, sscc
 
@@ -546,8 +548,10 @@ def test_closing_the_tally_is_for_supervisors(operator, supervisor, db):
     assert scan_rows(db) == before
 
 
-def test_supervisor_sees_the_close_button_only_while_tallying(supervisor, db):
-    for ref, closable in (("DEMO-R3", True), ("DEMO-R2", False), ("DEMO-R4", False)):
+def test_supervisor_sees_the_close_button_while_the_tally_is_open(supervisor, db):
+    """Arrived with no scans counts as open: closing it records everything short."""
+    for ref, closable in (("DEMO-R3", True), ("DEMO-R2", True), ("DEMO-R4", False),
+                          ("DEMO-R1", False)):
         receipt = receipt_of(db, ref)
         data = supervisor.get("/m/api/tally", query_string={"receipt": receipt.name}).json
         assert data["receipt"]["closable"] is closable, ref
@@ -571,12 +575,12 @@ def test_the_putaway_suggestion_follows_the_rules(operator, db):
     fresh(db)
     warehouse = db.scalar(select(Warehouse).where(Warehouse.code == "LZB"))
     meiji = db.scalar(select(Product).where(Product.sku == "MEIJI-STEP-800"))
-    place = inbound.suggest_location(db, warehouse, meiji, Decimal(1))
+    place = putaways.suggest_location(db, warehouse, meiji, Decimal(1))
     data = suggest(operator, MEIJI_GTIN)
     assert data["suggestion"] == {"path": place.full_path, "barcode": place.barcode}
     assert data["message"] == f"Suggested: {place.full_path}"
     label = carton_label(MEIJI_GTIN, "MJ260915", date(2027, 9, 15), 120)
-    place = inbound.suggest_location(db, warehouse, meiji, Decimal(120))
+    place = putaways.suggest_location(db, warehouse, meiji, Decimal(120))
     assert suggest(operator, label)["suggestion"]["path"] == place.full_path
     assert suggest(operator, label)["quantity"] == "120"
 
@@ -589,7 +593,7 @@ def test_the_suggestion_for_a_pallet_uses_its_first_product_and_total(operator, 
                                             Quant.quantity > 0).order_by(Quant.id)).all()
     product = db.get(Product, quants[0].product_id)
     total = sum(q.quantity for q in quants)
-    place = inbound.suggest_location(db, pallet.location.warehouse, product, total)
+    place = putaways.suggest_location(db, pallet.location.warehouse, product, total)
     data = suggest(operator, pallet.sscc)
     assert (data["sku"], Decimal(data["quantity"])) == (product.sku, total)
     assert data["suggestion"]["path"] == place.full_path
@@ -627,9 +631,9 @@ def test_a_pallet_moves_whole_and_stores_its_receipt(operator, supervisor, db):
     assert close.status_code == 201 and close.json["discrepancies"] == []
     fresh(db)
     receipt = db.get(Receipt, receipt.id)
-    declaration = inbound.build_declaration(db, receipt)
-    inbound.file_declaration(db, declaration)
-    inbound.decide(db, declaration, {ln.gnum: "released" for ln in declaration.lines})
+    declaration = declarations.build_declaration(db, receipt)
+    declarations.file_declaration(db, declaration)
+    decisions.decide(db, declaration, {ln.gnum: "released" for ln in declaration.lines})
     db.commit()
     assert receipt.state == "released"
     place = suggest(operator, sscc)["suggestion"]
@@ -644,6 +648,24 @@ def test_a_pallet_moves_whole_and_stores_its_receipt(operator, supervisor, db):
         Location, Location.id == Quant.location_id).where(
         Quant.package_id == package.id, Location.full_path == place["path"])) == 48
     assert db.get(Receipt, receipt.id).state == "stored"
+
+
+def test_undeclared_goods_cannot_be_put_away_into_storage(operator, db):
+    """Putaway never changes customs status: arrived goods wait in the input area."""
+    receipt = receipt_of(db, "DEMO-R2")
+    [line] = receipt.lines
+    before = scan_rows(db)
+    refused = operator.post("/m/api/putaway", json={
+        "item": SWS_GTIN, "lot": line.lot_name, "quantity": "5",
+        "destination": "LZB-B-01-01", "idempotency_key": key()})
+    assert refused.status_code == 422, refused.json
+    assert refused.json["error"]["field"] == "destination"
+    assert "not declared" in refused.json["error"]["message"]
+    assert scan_rows(db) == before
+    fresh(db)
+    assert not db.scalar(select(func.count()).select_from(Quant).join(
+        Location, Location.id == Quant.location_id).where(
+        Location.full_path == "LZB/Stock/B/B-01-01", Quant.customs_status == "arrived"))
 
 
 # ---------------------------------------------------------------------------- concurrency

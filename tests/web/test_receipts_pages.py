@@ -17,7 +17,7 @@ from wms.core.db import utcnow
 from wms.customs.models import CustomsMessage
 from wms.inbound.declaration_xml import NS, schema
 from wms.inbound.models import Discrepancy, EntryDeclaration, Receipt
-from wms.inbound.services import CSV_COLUMNS
+from wms.inbound.receipts import CSV_COLUMNS
 from wms.inventory.models import Quant
 from wms.inventory.places import location_by_path
 
@@ -339,6 +339,22 @@ def test_decisions_hold_then_release_then_putaway_suggestion(client, db):
     login(client, "supervisor")
     refused = client.post(f"/receipts/{declared.id}/stored")
     assert refused.status_code == 422 and receipt(db, "DEMO-R5").state == "released"
+    before = input_qty(db, "LZB/Input", "bonded")
+    assert client.post(f"/receipts/{declared.id}/putaway").status_code == 302
+    assert receipt(db, "DEMO-R5").state == "stored"
+    assert input_qty(db, "LZB/Input", "bonded") == before - 200
+    again = client.post(f"/receipts/{declared.id}/putaway")
+    assert again.status_code == 409
+
+
+def test_discrepancy_notes_are_rendered_from_their_code(client, db):
+    """The row keeps ``damaged_on_arrival``; the page shows the sentence (translated from
+    the catalog in Chinese once the lead merges it)."""
+    tallied = receipt(db, "DEMO-R4")  # 4 cans damaged on arrival
+    login(client, "supervisor")
+    client.post("/language", data={"locale": "en"})
+    page = text_of(client.get(f"/receipts/{tallied.id}/discrepancies"))
+    assert "damaged on arrival" in page and "damaged_on_arrival" not in page
 
 
 def test_customs_receipt_xml_releases_the_held_item(client, db):
@@ -374,9 +390,39 @@ def test_cancel_an_expected_receipt(client, db):
     assert client.post(f"/receipts/{expected.id}/cancel",
                        data={"reason": "supplier withdrew"}).status_code == 302
     assert receipt(db, "DEMO-R1").state == "cancelled"
+    declared = receipt(db, "DEMO-R5")
+    assert client.post(f"/receipts/{declared.id}/cancel",
+                       data={"reason": "too late"}).status_code == 409
+    assert receipt(db, "DEMO-R5").state == "declared"
+
+
+def test_an_arrived_receipt_is_turned_back_with_a_reason(client, db):
+    """Gated in, never declared: cancelling takes its goods back out of the input area."""
     arrived = receipt(db, "DEMO-R2")
-    assert client.post(f"/receipts/{arrived.id}/cancel").status_code == 409
+    advised = sum(line.expected_qty for line in arrived.lines)
+    before = input_qty(db, "LZB/Input", "arrived")
+    login(client, "supervisor")
+    assert client.post(f"/receipts/{arrived.id}/cancel").status_code == 422
     assert receipt(db, "DEMO-R2").state == "arrived"
+    assert input_qty(db, "LZB/Input", "arrived") == before
+    assert client.post(f"/receipts/{arrived.id}/cancel",
+                       data={"reason": "seal broken, refused"}).status_code == 302
+    assert receipt(db, "DEMO-R2").state == "cancelled"
+    assert input_qty(db, "LZB/Input", "arrived") == before - advised
+
+
+def test_an_arrived_receipt_without_scans_can_be_closed(client, db):
+    """Nothing was found: closing records every line short and empties its input stock."""
+    arrived = receipt(db, "DEMO-R2")
+    advised = sum(line.expected_qty for line in arrived.lines)
+    before = input_qty(db, "LZB/Input", "arrived")
+    login(client, "supervisor")
+    assert client.post(f"/receipts/{arrived.id}/close-tally").status_code == 302
+    closed = receipt(db, "DEMO-R2")
+    assert closed.state == "tallied"
+    kinds = db.scalars(select(Discrepancy.kind).where(Discrepancy.receipt_id == closed.id)).all()
+    assert kinds and set(kinds) == {"short"}
+    assert input_qty(db, "LZB/Input", "arrived") == before - advised
 
 
 # ---------------------------------------------------------------- deadlines

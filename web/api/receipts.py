@@ -8,21 +8,25 @@ answers the same every time. Errors name the field as the services do, e.g.
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
 
-from flask import jsonify, request
+from flask import current_app, jsonify, request
 from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from wms.core.db import utcnow
-from wms.core.errors import N_, NotFound, ValidationError
+from wms.core.errors import N_, DomainError, ValidationError
 from wms.customs.models import CustomsMessage
-from wms.inbound import services as inbound
-from wms.inbound.models import (DISCREPANCY_KINDS, RECEIPT_STATES, Discrepancy,
+from wms.inbound import declaration as declarations
+from wms.inbound import decisions as customs_decisions
+from wms.inbound import photos, queries, receipts, tally
+from wms.inbound import putaway as putaways
+from wms.inbound.models import (DISCREPANCY_KINDS, RECEIPT_STATES, STATE_TITLES,
                                 EntryDeclaration, Receipt)
 
-from .. import receipts as pages
 from ..db import db
 from ..errors import error_response, translate_error
 from ..idempotency import write
@@ -103,7 +107,9 @@ DISCREPANCY = Schema("Discrepancy", (
     Field("lot", "string", True, nullable=True),
     Field("expected", "string", True),
     Field("tallied", "string", True),
-    Field("note", "string", True, nullable=True),
+    Field("note_code", "string", True, "not_advised, advised_lots or damaged_on_arrival",
+          nullable=True),
+    Field("note", "string", True, "the note in the request's language", nullable=True),
 ), "A difference frozen when the tally closed.")
 
 DECLARATION_LINE = Schema("DeclarationLine", (
@@ -198,11 +204,16 @@ def _iso(value) -> str | None:
 
 
 def _s(value) -> str | None:
-    return pages.num(value) if value is not None else None
+    """A quantity without trailing zeros: 240, 0.5, 12.125."""
+    return format(Decimal(value).normalize(), "f") if value is not None else None
+
+
+def deadline() -> timedelta:
+    return timedelta(hours=current_app.config.get("DECLARATION_DEADLINE_HOURS", 72))
 
 
 def receipt_json(r: Receipt) -> dict:
-    limit = pages.deadline()
+    limit = deadline()
     return {
         "id": r.id, "name": r.name, "state": r.state, "owner": r.owner.customs_code,
         "warehouse": r.warehouse.code, "supplier": r.supplier, "supplier_ref": r.supplier_ref,
@@ -213,7 +224,7 @@ def receipt_json(r: Receipt) -> dict:
         "expected_arrival": _iso(r.expected_arrival), "arrived_at": _iso(r.arrived_at),
         "vehicle_no": r.vehicle_no, "seal_no": r.seal_no,
         "tally_closed_at": _iso(r.tally_closed_at), "declared_at": _iso(r.declared_at),
-        "declare_by": _iso(pages.due_at(r, limit)), "overdue": pages.is_overdue(r, limit),
+        "declare_by": _iso(queries.due_at(r, limit)), "overdue": queries.is_overdue(r, limit),
         "lines": [{"line_no": ln.line_no, "product_id": ln.product_id, "sku": ln.product.sku,
                    "gtin": ln.product.gtin, "quantity": _s(ln.expected_qty),
                    "lot": ln.lot_name, "expiry_date": _iso(ln.expiry_date), "sscc": ln.sscc}
@@ -246,36 +257,28 @@ def receipt_detail_json(session: Session, r: Receipt) -> dict:
         {"product_id": row.product.id, "sku": row.product.sku, "lot": row.lot_name,
          "expected": _s(row.expected), "tallied": _s(row.tallied), "damaged": _s(row.damaged),
          "difference": _s(row.difference)}
-        for row in (inbound.tally_progress(session, r)
+        for row in (queries.tally_progress(session, r)
                     if r.state not in ("draft", "expected", "cancelled") else [])]
     body["discrepancies"] = [
         {"kind": d.kind, "product_id": d.product_id, "sku": d.product.sku, "lot": d.lot_name,
-         "expected": _s(d.expected_qty), "tallied": _s(d.tallied_qty), "note": d.note}
-        for d in session.scalars(select(Discrepancy).where(Discrepancy.receipt_id == r.id)
-                                 .order_by(Discrepancy.id))]
+         "expected": _s(d.expected_qty), "tallied": _s(d.tallied_qty),
+         "note_code": d.note_code, "note": d.note(gettext)}
+        for d in queries.discrepancies_of(session, r)]
     body["declaration"] = declaration_json(session, _declaration(session, r))
     return body
 
 
 def _declaration(session: Session, r: Receipt) -> EntryDeclaration | None:
-    return session.scalar(select(EntryDeclaration).where(EntryDeclaration.receipt_id == r.id))
+    return queries.declaration_of(session, r)
 
 
 def resolve(session: Session, ref: str) -> Receipt:
     """A receipt by id or name (owner-scoped: another owner's receipt is not found)."""
-    ref = (ref or "").strip()
-    if ref.isdigit():
-        return inbound.get_receipt(session, int(ref))
-    try:
-        return inbound.find_receipt(session, ref)
-    except NotFound:
-        if "-" in ref and "/" not in ref:
-            return inbound.find_receipt(session, ref.replace("-", "/"))
-        raise
+    return queries.resolve_receipt(session, ref)
 
 
-def _lines(payload: dict) -> list[inbound.LineInput]:
-    return [inbound.LineInput(product=line["product"], quantity=str(line["quantity"]),
+def _lines(payload: dict) -> list[receipts.LineInput]:
+    return [receipts.LineInput(product=line["product"], quantity=str(line["quantity"]),
                               lot=line.get("lot"), expiry_date=line.get("expiry_date"),
                               sscc=line.get("sscc")) for line in payload["lines"]]
 
@@ -288,7 +291,7 @@ def create_receipt(payload: dict):
     error names the field (``lines[2].quantity``) and nothing is written. Send an
     ``Idempotency-Key``: a retry then answers with the same receipt instead of a second."""
     def use_case(session: Session):
-        receipt = inbound.create_receipt(
+        receipt = receipts.create_receipt(
             session, owner_code=payload["owner"], warehouse_code=payload["warehouse"],
             supplier=payload["supplier"], lines=_lines(payload),
             trade_mode=payload.get("trade_mode") or "1210",
@@ -313,7 +316,7 @@ def list_receipts():
     if state and state not in RECEIPT_STATES:
         raise ValidationError(N_("Must be one of: %(values)s"), field="state",
                               values=", ".join(RECEIPT_STATES))
-    stmt = inbound.receipts_query(state)
+    stmt = queries.receipts_query(state)
     name = (request.args.get("name") or "").strip()
     if name:
         stmt = stmt.where(Receipt.name == name)
@@ -349,7 +352,7 @@ def gate_in(ref: str, payload: dict):
     The advised goods move into the input area as ``arrived`` (never reservable)."""
     def use_case(session: Session):
         receipt = resolve(session, ref)
-        inbound.gate_in(session, receipt, vehicle_no=payload.get("vehicle_no"),
+        receipts.gate_in(session, receipt, vehicle_no=payload.get("vehicle_no"),
                         container_no=payload.get("container_no"),
                         seal_no=payload.get("seal_no"),
                         arrived_at=_parse_time(payload.get("arrived_at"), "arrived_at"))
@@ -364,7 +367,7 @@ def close_tally(ref: str):
     Takes no body; send an Idempotency-Key header to make a retry safe."""
     def use_case(session: Session):
         receipt = resolve(session, ref)
-        inbound.close_tally(session, receipt)
+        tally.close_tally(session, receipt)
         return 201, receipt_detail_json(session, receipt)
     return write({}, use_case)
 
@@ -379,12 +382,12 @@ def declare(ref: str):
     product to fix. Filed, the XML waits in the customs outbox."""
     def use_case(session: Session):
         receipt = resolve(session, ref)
-        declaration = inbound.build_declaration(session, receipt)
-        inbound.file_declaration(session, declaration)
+        declaration = declarations.build_declaration(session, receipt)
+        declarations.file_declaration(session, declaration)
         return 201, declaration_json(session, declaration)
     try:
         return write({}, use_case)
-    except inbound.DeclarationNotReady as exc:
+    except declarations.DeclarationNotReady as exc:
         response = error_response(exc.status, exc.code, translate_error(exc), exc.field)
         body = response.get_json()
         ids = _product_ids(ref, exc.problems)
@@ -424,7 +427,7 @@ def decisions(ref: str, payload: dict):
         if not chosen:
             raise ValidationError(N_("Choose a decision for at least one item"),
                                   field="decisions")
-        inbound.decide(session, declaration, chosen, note=payload.get("note"))
+        customs_decisions.decide(session, declaration, chosen, note=payload.get("note"))
         return 201, receipt_detail_json(session, receipt)
     return write(payload, use_case)
 
@@ -437,12 +440,141 @@ def decisions(ref: str, payload: dict):
 def entry_receipt():
     """returnStatus 800 releases an item, 500 holds it for inspection, 100 rejects it; the
     answer is kept with the outbox message."""
-    from wms.inbound.declaration_xml import import_entry_return
     content = request.get_data()
     if not content.strip():
         raise ValidationError(N_("Send the receipt XML as the request body"), field="xml")
 
     def use_case(session: Session):
-        declaration = import_entry_return(session, content)
+        declaration = customs_decisions.import_entry_return(session, content)
         return 201, receipt_detail_json(session, declaration.receipt)
     return write(content.decode("utf-8", "replace"), use_case)
+
+
+TALLY_SCAN_IN = Schema("TallyScanInput", (
+    Field("item", "string", True, "what was scanned: an advised package's SSCC, a GTIN, a SKU "
+          "or a GS1-128 carton label (lot, expiry and count are read from it)", max_length=400),
+    Field("quantity", "number", description="how many; the label's count or 1 if left out; "
+          "never zero or negative (take back with correction)"),
+    Field("lot", "string", max_length=40, nullable=True),
+    Field("expiry_date", "string", description="YYYY-MM-DD, for a new lot of an "
+          "expiry-tracked product", max_length=10, nullable=True),
+    Field("correction", "boolean", description="take back an earlier count"),
+    Field("damaged", "boolean", description="counted as damaged; needs damage_reason"),
+    Field("damage_reason", "string", max_length=200, nullable=True),
+    Field("photo", "string", description="id of a photo uploaded to /m/api/tally/photo",
+          max_length=60, nullable=True),
+    IDEMPOTENCY,
+), "One tally scan, as the handheld sends it.")
+
+COUNTED = Schema("TallyCounted", (
+    Field("sku", "string", True),
+    Field("lot", "string", True, nullable=True),
+    Field("quantity", "string", True, "negative for a correction"),
+    Field("condition", "string", True, enum=("good", "damaged")),
+), "One counted quantity a scan recorded.")
+
+TALLY_SCAN = Schema("TallyScan", (
+    Field("ok", "boolean", True),
+    Field("message", "string", True, "what was counted, in the request's language"),
+    Field("receipt", "string", True),
+    Field("package", "string", description="the advised package scanned, if one was"),
+    Field("unexpected", "boolean", True, "the product is not on the advice"),
+    Field("wrong_lot", "boolean", True, "the lot was not advised for this product"),
+    Field("scans", "array", True, items=COUNTED),
+), "The answer to a tally scan (the handheld's answer).")
+
+CANCEL_IN = Schema("CancelInput", (
+    Field("reason", "string", description="required once the goods have arrived: they are "
+          "turned back", max_length=300, nullable=True),
+    IDEMPOTENCY,
+), "Why the receipt is cancelled.")
+
+PUTAWAY_LINE_IN = Schema("PutawayLineInput", (
+    Field("product", "string", True, "SKU or GTIN of the receipt owner's product",
+          max_length=40),
+    Field("quantity", "number", True),
+    Field("lot", "string", max_length=40, nullable=True),
+    Field("destination", "string", True, "location barcode or full path", max_length=200),
+), "Released goods of the receipt from the input area to a place.")
+
+PUTAWAY_IN = Schema("PutawayInput", (
+    Field("receipt", "string", True, "the receipt's id or name", max_length=40),
+    Field("lines", "array", description="what goes where; left out, everything released "
+          "that waits in the input area goes to its suggested place", items=PUTAWAY_LINE_IN),
+    IDEMPOTENCY,
+), "A putaway of released goods of one receipt.")
+
+PUTAWAY = Schema("Putaway", (
+    Field("document", "string", True, "the putaway document's name"),
+    Field("receipt", "string", True),
+    Field("state", "string", True, enum=RECEIPT_STATES),
+    Field("stored", "array", True, "receipts that became stored", items="string"),
+), "A posted putaway.")
+
+
+def _photo_folder() -> Path:
+    return Path(current_app.config["INSTANCE_PATH"]) / photos.PHOTO_DIR
+
+
+def _localised(exc):
+    """A receipt state and a barcode kind in the request's language, as on the handheld."""
+    if isinstance(exc, tally.TallyNotOpen) and "state" in exc.params:
+        exc.params["state"] = gettext(STATE_TITLES.get(exc.params["state"],
+                                                       exc.params["state"]))
+    if isinstance(exc.params.get("kind"), str):
+        exc.params["kind"] = gettext(exc.params["kind"])
+    return exc
+
+
+@operation("/receipts/<ref>/tally-scans", "POST", summary="Record a tally scan",
+           tag="receipts", body=TALLY_SCAN_IN, response=TALLY_SCAN, status=201,
+           roles=("operator", "supervisor"))
+def tally_scan(ref: str, payload: dict):
+    """The handheld's tally scan: the same fields, rules, answer, error codes
+    (``choose_lot`` with the advised lots as ``choices``, ``conflict`` once the tally is
+    closed) and idempotency key. Scans share the receipt, closing takes it alone: a scan
+    is either counted before the close or refused after it."""
+    given = tally.TallyInput(
+        item=payload["item"], quantity=payload.get("quantity"), lot=payload.get("lot"),
+        expiry_date=payload.get("expiry_date"), correction=bool(payload.get("correction")),
+        damaged=bool(payload.get("damaged")), damage_reason=payload.get("damage_reason"),
+        photo=photos.photo_reference(_photo_folder(), payload.get("photo")))
+
+    def use_case(session: Session):
+        try:
+            result = tally.scan_tally(session, resolve(session, ref), given)
+        except DomainError as exc:
+            raise _localised(exc) from None
+        return 201, tally.scan_answer(result, gettext)
+    return write(payload, use_case)
+
+
+@operation("/receipts/<ref>/cancel", "POST", summary="Cancel a receipt", tag="receipts",
+           body=CANCEL_IN, response=RECEIPT, status=201,
+           roles=("supervisor", "customs_clerk"))
+def cancel(ref: str, payload: dict):
+    """Before gate-in nothing moved; after it (arrived, tallying, tallied, never declared)
+    the goods are turned back to the supplier and a reason is required."""
+    def use_case(session: Session):
+        receipt = resolve(session, ref)
+        receipts.cancel_receipt(session, receipt, payload.get("reason"))
+        return 201, receipt_json(receipt)
+    return write(payload, use_case)
+
+
+@operation("/putaways", "POST", summary="Put released goods of a receipt away",
+           tag="receipts", body=PUTAWAY_IN, response=PUTAWAY, status=201,
+           roles=("supervisor", "operator"))
+def create_putaway(payload: dict):
+    """Only released (bonded) goods leave the input area; undeclared and held goods stay
+    where customs wants them. Putaway never changes customs status. The receipt becomes
+    ``stored`` once nothing released of it is left in the input area."""
+    def use_case(session: Session):
+        receipt = resolve(session, payload["receipt"])
+        lines = [putaways.PutawayInput(product=ln["product"], quantity=str(ln["quantity"]),
+                                       destination=ln["destination"], lot=ln.get("lot"))
+                 for ln in payload.get("lines") or []]
+        done = putaways.putaway_receipt(session, receipt, lines)
+        return 201, {"document": done.document.name, "receipt": receipt.name,
+                     "state": receipt.state, "stored": done.stored}
+    return write(payload, use_case)

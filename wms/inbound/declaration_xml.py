@@ -1,5 +1,5 @@
-"""The entry record list as XML, validated against the schema kept beside this module, and
-the customs answer to it (decisions per item) read back."""
+"""The entry record list as XML, validated against the schema kept beside this module (the
+customs answer to it is read in ``decisions.py``)."""
 from __future__ import annotations
 
 from decimal import Decimal
@@ -8,11 +8,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from lxml import etree
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from wms.core.errors import N_, NotFound, ValidationError
-from wms.customs.outbox import record_receipt
+from wms.core.errors import N_, ValidationError
 
 from .models import EntryDeclaration
 
@@ -83,42 +80,3 @@ def entry_record_list_xml(declaration: EntryDeclaration) -> str:
                               field=f"line {error.line}", error=error.message)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8",
                           pretty_print=True).decode()
-
-
-def import_entry_return(session: Session, content: bytes,
-                        receipt_id: int | None = None) -> EntryDeclaration:
-    """Apply customs' answer to an entry record list: 800 releases an item, 500 holds it for
-    inspection, 100 rejects it. The receipt is kept in the message's outbox history."""
-    from .services import DECISION_BY_STATUS, decide
-    try:
-        root = etree.fromstring(content, parser=etree.XMLParser(resolve_entities=False,
-                                                                no_network=True))
-    except etree.XMLSyntaxError as exc:
-        raise ValidationError(N_("Not well-formed XML: %(error)s"), field="xml",
-                              error=str(exc)) from exc
-    if not schema().validate(root) or root.tag != f"{{{NS}}}EntryRecordListReturn":
-        error = schema().error_log.last_error
-        raise ValidationError(N_("Not an entry record list receipt: %(error)s"), field="xml",
-                              error=error.message if error else root.tag)
-    guid = root.findtext(f"{{{NS}}}guid")
-    declaration = session.scalar(select(EntryDeclaration).where(EntryDeclaration.guid == guid))
-    if declaration is None or (receipt_id is not None and declaration.receipt_id != receipt_id):
-        raise NotFound(N_("No declaration with guid %(guid)s"), field="guid", guid=guid)
-    decisions, infos = {}, []
-    for item in root.iterfind(f"{{{NS}}}Item"):
-        status = item.findtext(f"{{{NS}}}returnStatus")
-        if status not in DECISION_BY_STATUS:
-            raise ValidationError(N_("Unknown returnStatus %(status)s"), field="returnStatus",
-                                  status=status)
-        gnum = int(item.findtext(f"{{{NS}}}gnum"))
-        decisions[gnum] = DECISION_BY_STATUS[status]
-        infos.append(f"{gnum}:{status} {item.findtext(f'{{{NS}}}returnInfo') or ''}".strip())
-    decide(session, declaration, decisions, note="; ".join(infos))
-    if declaration.message_id:
-        from wms.customs.models import CustomsMessage
-        message = session.get(CustomsMessage, declaration.message_id)
-        statuses = {ln.decision for ln in declaration.lines}
-        overall = "800" if statuses == {"released"} else "500" if "held" in statuses else \
-            "100" if statuses == {"rejected"} else "399"
-        record_receipt(session, message, overall, "; ".join(infos), content.decode("utf-8"))
-    return declaration

@@ -73,7 +73,9 @@ def _head(receipt: Receipt, body) -> list:
     return [Paragraph(f, body) for f in facts]
 
 
-def discrepancy_report_pdf(receipt: Receipt, discrepancies: list[Discrepancy]) -> bytes:
+def discrepancy_report_pdf(receipt: Receipt, discrepancies: list[Discrepancy],
+                           translate=lambda template: template) -> bytes:
+    """``translate`` renders the notes' codes in the reader's language (the edge's gettext)."""
     title, body, cell = _styles()
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm,
@@ -88,7 +90,7 @@ def discrepancy_report_pdf(receipt: Receipt, discrepancies: list[Discrepancy]) -
             rows.append([KIND_TITLES.get(d.kind, d.kind), f"{d.product.sku}<br/>{d.product.name_zh}",
                          d.lot_name or "—", _num(d.expected_qty), _num(d.tallied_qty),
                          _num(d.difference) if d.kind != "damaged" else "",
-                         d.note or ""])
+                         d.note(translate) or ""])
         story.append(_table(rows, [24 * mm, 48 * mm, 22 * mm, 18 * mm, 18 * mm, 16 * mm,
                                    34 * mm], cell))
     else:

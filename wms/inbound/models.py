@@ -9,12 +9,13 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from wms.catalog.models import Product
 from wms.core.audit import Audited
 from wms.core.db import Base
+from wms.core.errors import N_
 from wms.core.sequence import Sequenced, unique_name_index
 from wms.core.states import StateMachine
 from wms.core.types import UtcDateTime
@@ -25,6 +26,19 @@ RECEIPT_STATES = ("draft", "expected", "arrived", "tallying", "tallied", "declar
                   "released", "rejected", "stored", "cancelled")
 DISCREPANCY_KINDS = ("short", "over", "damaged", "unexpected", "wrong_lot")
 DECISIONS = ("pending", "released", "held", "rejected")
+# What each state is called where people read it (translated at the edge).
+STATE_TITLES = {
+    "draft": N_("Draft"), "expected": N_("Expected"), "arrived": N_("Arrived"),
+    "tallying": N_("Tallying"), "tallied": N_("Tallied"), "declared": N_("Declared"),
+    "held": N_("Held by customs"), "released": N_("Released"), "rejected": N_("Rejected"),
+    "stored": N_("Stored"), "cancelled": N_("Cancelled"),
+}
+# What a discrepancy's note says, by the code the row keeps: pages and PDFs translate it.
+NOTE_TEMPLATES = {
+    "not_advised": N_("not on the advice"),
+    "advised_lots": N_("advised lot(s): %(lots)s"),
+    "damaged_on_arrival": N_("damaged on arrival"),
+}
 
 
 def _in(column: str, values) -> str:
@@ -39,9 +53,9 @@ class Receipt(StateMachine, Sequenced, Audited, Base):
     __transitions__ = {
         "draft": ("expected", "cancelled"),
         "expected": ("arrived", "cancelled"),
-        "arrived": ("tallying",),
-        "tallying": ("tallied",),
-        "tallied": ("declared",),
+        "arrived": ("tallying", "cancelled"),
+        "tallying": ("tallied", "cancelled"),
+        "tallied": ("declared", "cancelled"),
         "declared": ("released", "held", "rejected"),
         "held": ("released", "rejected"),
         "released": ("stored",),
@@ -138,13 +152,22 @@ class Discrepancy(Base):
     lot_name: Mapped[str | None] = mapped_column(String(40))
     expected_qty: Mapped[Decimal] = mapped_column(QTY)
     tallied_qty: Mapped[Decimal] = mapped_column(QTY)
-    note: Mapped[str | None] = mapped_column(String(300))
+    note_code: Mapped[str | None] = mapped_column(String(30))
+    note_params: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
 
     product: Mapped[Product] = relationship(lazy="joined")
 
     @property
     def difference(self) -> Decimal:
         return self.tallied_qty - self.expected_qty
+
+    def note(self, translate=lambda template: template) -> str | None:
+        """The note in the reader's language: ``translate`` is the edge's gettext."""
+        template = NOTE_TEMPLATES.get(self.note_code or "")
+        if template is None:
+            return None
+        text = translate(template)
+        return text % self.note_params if self.note_params else text
 
 
 class EntryDeclaration(StateMachine, Sequenced, Audited, Base):

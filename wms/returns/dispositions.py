@@ -255,7 +255,7 @@ def _move_out(session: Session, moves: list[_Move]) -> None:
 def _targets(session: Session, moves: list[_Move], places: dict) -> dict[tuple, int]:
     """Where each movement goes, keyed (target, warehouse, product): one putaway suggestion
     per restocked product and warehouse."""
-    from wms.inbound.services import suggest_location
+    from wms.inbound.putaway import suggest_location
     targets: dict[tuple, int] = {}
     restock: dict[tuple[int, int], Decimal] = defaultdict(Decimal)
     virtual = {kind: virtual_location(session, kind).id
