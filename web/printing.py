@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from wms.catalog.models import Lot, Product
 from wms.core.errors import N_, ValidationError
+from wms.core.parsing import ascii_id
 from wms.core.scoping import scope_to_owner
 from wms.inventory.models import Location, Package, Quant
 from wms.inventory.services import package_tree
@@ -28,7 +29,7 @@ MAX_LABELS = 2000
 
 
 def _ids() -> list[int]:
-    ids = [int(v) for v in request.form.getlist("ids") if v.isdigit()][:MAX_LABELS]
+    ids = [n for n in map(ascii_id, request.form.getlist("ids")) if n][:MAX_LABELS]
     if not ids:
         raise ValidationError(N_("Tick the records to print first"), field="ids")
     return ids

@@ -23,6 +23,7 @@ from werkzeug.routing import BuildError
 from wms.catalog.models import Product
 from wms.core.db import utcnow
 from wms.core.errors import N_, DomainError, ValidationError
+from wms.core.parsing import ascii_id
 from wms.core.scoping import scope_to_owner
 from wms.customs.models import CustomsCode, CustomsMessage
 from wms.inbound import declaration as declarations
@@ -367,8 +368,8 @@ def decisions(receipt_id: int):
     note = (request.form.get("note") or "").strip()[:300] or None
     chosen: dict[int, str] = {}
     for key, value in request.form.items():
-        if key.startswith("decision-") and key[9:].isdigit() and value:
-            chosen[int(key[9:])] = value
+        if key.startswith("decision-") and ascii_id(key[9:]) and value:
+            chosen[ascii_id(key[9:])] = value
     try:
         if declaration is None:
             raise ValidationError(N_("Releasing needs a filed declaration"),

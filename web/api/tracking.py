@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from wms.core.db import utcnow
 from wms.core.errors import N_, NotFound, ValidationError
+from wms.core.parsing import ascii_id
 from wms.logistics.events import IngestResult, ingest_csv, ingest_events as ingest
 from wms.logistics.links import issue_tracking_link
 from wms.logistics.loading import scan_unit as scan
@@ -369,9 +370,9 @@ def create_webhook(payload: dict):
            query=(("status", "string", "pending, delivered or failed"), *PAGING))
 def list_deliveries(subscription_id: str):
     """Newest first."""
-    if not subscription_id.isdigit():
+    if not ascii_id(subscription_id):
         raise NotFound(N_("Subscription %(id)s not found"), field="subscription",
                        id=subscription_id)
-    subscription = get_subscription(db(), int(subscription_id))
+    subscription = get_subscription(db(), ascii_id(subscription_id))
     stmt = deliveries_query(subscription, request.args.get("status") or None)
     return jsonify(page_of(stmt, delivery_json))

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from wms.core.errors import N_, Conflict, NotFound, ValidationError
+from wms.core.parsing import ascii_digits
 from wms.core.scoping import scope_to_owner, visible_owner
 from wms.customs.codes import check_code
 from wms.logistics.identifiers import validate_gtin
@@ -122,11 +123,11 @@ def products_query(owner_id: int | None = None, search: str | None = None):
     return scope_to_owner(stmt, Product.owner_id)
 
 
-def _gtin_forms(code: str) -> set[str]:
+def gtin_forms(code: str) -> set[str]:
     """A GTIN-13 scanned from an EAN symbol also matches the same number registered as
     GTIN-14 (leading zero): scanners and suppliers differ on that."""
     forms = {code}
-    if code.isdigit():
+    if ascii_digits(code):
         forms |= {code.zfill(14), code.lstrip("0").zfill(13)}
     return forms
 
@@ -142,12 +143,12 @@ def find_products_by_codes(session: Session, codes) -> dict[str, list[Product]]:
     codes = {c.strip() for c in codes if c and c.strip()}
     if not codes:
         return {}
-    gtins = set().union(*(_gtin_forms(c) for c in codes))
+    gtins = set().union(*(gtin_forms(c) for c in codes))
     stmt = select(Product).where(Product.active, Product.gtin.in_(gtins) | Product.sku.in_(codes))
     found = list(session.scalars(scope_to_owner(stmt, Product.owner_id).order_by(Product.id)))
     result: dict[str, list[Product]] = {}
     for code in codes:
-        forms = _gtin_forms(code)
+        forms = gtin_forms(code)
         matches = [p for p in found if p.gtin in forms or p.sku == code]
         if matches:
             result[code] = matches

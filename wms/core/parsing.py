@@ -22,6 +22,26 @@ ASCII_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)", re.ASCII)
 MAX_DIGITS_TEXT = 40  # longer digit strings are refused before int() has to read them
 
 
+def ascii_digits(text: Any) -> bool:
+    """True for a non-empty string of ASCII digits only (``"٣"`` and ``"³"`` are not)."""
+    return isinstance(text, str) and text.isascii() and text.isdigit()
+
+
+def ascii_id(value: Any) -> int | None:
+    """An id typed or scanned as ASCII digits, or None if it is not one: for lookups that
+    fall back to a name. Digits beyond what the id columns hold give 0, which names
+    nothing, so the lookup answers "not found" instead of overflowing the column."""
+    if isinstance(value, bool) or value is None:
+        return None
+    text = str(value).strip()
+    if not ascii_digits(text):
+        return None
+    if len(text) > MAX_DIGITS_TEXT:
+        return 0
+    number = int(text)
+    return number if number <= INT_MAX else 0
+
+
 def parse_int(value: Any, field: str, *, minimum: int = -INT_MAX - 1,
               maximum: int = INT_MAX) -> int:
     """An integer written with ASCII digits (or a JSON integer) within [minimum, maximum]."""

@@ -16,6 +16,7 @@ from wms.accounts.models import User
 from wms.catalog.models import Lot, Product
 from wms.core.db import utcnow
 from wms.core.errors import N_, NotFound
+from wms.core.parsing import ascii_id
 from wms.core.scoping import get_scoped, scope_to_owner
 from wms.inventory.models import Location, Package, Quant, Warehouse
 
@@ -60,8 +61,8 @@ def find_receipt(session: Session, name: str) -> Receipt:
 def resolve_receipt(session: Session, ref: str) -> Receipt:
     """A receipt by id or name; in a URL the name's slashes may be written as hyphens."""
     ref = (ref or "").strip()
-    if ref.isdigit():
-        return get_receipt(session, int(ref))
+    if (number := ascii_id(ref)) is not None:
+        return get_receipt(session, number)
     try:
         return find_receipt(session, ref.upper())
     except NotFound:

@@ -18,6 +18,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from wms.catalog.models import Lot, Product
+from wms.catalog.services import gtin_forms
 from wms.core.audit import AuditEvent
 from wms.core.context import current_actor
 from wms.core.db import utcnow
@@ -75,14 +76,6 @@ def parse_datetime(value: Any, field: str) -> datetime | None:
     return parsed
 
 
-def _code_candidates(code: str) -> set[str]:
-    """A GTIN-13 also matches the same number registered as GTIN-14, as scanners differ."""
-    candidates = {code}
-    if code.isdigit():
-        candidates |= {code.zfill(14), code.lstrip("0").zfill(13)}
-    return candidates
-
-
 def insert_rows(session: Session, model, rows: list[dict]) -> None:
     """One multi-row insert (the ORM would send one statement per row on SQLite, where it
     needs each new id back); callers read the rows back or expire what holds them."""
@@ -96,13 +89,13 @@ def products_by_code(session: Session, owner_id: int, codes: Iterable[str]) -> d
     codes = {c.strip() for c in codes if c and c.strip()}
     if not codes:
         return {}
-    gtins = set().union(*(_code_candidates(c) for c in codes))
+    gtins = set().union(*(gtin_forms(c) for c in codes))
     products = list(session.scalars(select(Product).where(
         Product.owner_id == owner_id, Product.active,
         Product.gtin.in_(gtins) | Product.sku.in_(codes)).order_by(Product.id)))
     found = {}
     for code in codes:
-        candidates = _code_candidates(code)
+        candidates = gtin_forms(code)
         match = next((p for p in products if p.sku == code or p.gtin in candidates), None)
         if match is not None:
             found[code] = match

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from wms.catalog.models import Lot, Product
 from wms.catalog.services import find_products_by_codes
+from wms.core.parsing import ascii_id  # noqa: F401  (callers take it from here too)
 from wms.core.errors import N_, DomainError, NotFound, ValidationError
 from wms.core.scoping import scope_to_owner, visible_owner
 from wms.partners.models import Enterprise
@@ -23,7 +24,6 @@ from .models import Location, Package
 from .services import parse_quantity
 
 # Integer ids are 32-bit on PostgreSQL: a bigger one is "not found", never a database error.
-MAX_ID = 2**31 - 1
 KIND_NAMES = {
     "sscc": N_("Package (SSCC)"),
     "gtin": N_("Product number (GTIN)"),
@@ -33,18 +33,6 @@ KIND_NAMES = {
     "container": N_("ISO 6346 container number"),
     "text": N_("Location, SKU or other text"),
 }
-
-
-def ascii_id(value) -> int | None:
-    """An id typed or scanned as ASCII digits (``"٣"`` is not 3), or None if it is not
-    one. Digits beyond what the id columns hold give 0, which names nothing."""
-    if isinstance(value, bool) or value is None:
-        return None
-    text = str(value).strip()
-    if not (text.isascii() and text.isdigit()):
-        return None
-    number = int(text)
-    return number if number <= MAX_ID else 0
 
 
 def check_scan(scan: Scan, code: str, field_name: str) -> None:

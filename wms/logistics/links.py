@@ -14,6 +14,7 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy.orm import Session
 
 from wms.core.errors import N_, Forbidden, ValidationError
+from wms.core.parsing import ascii_digits
 
 from .models import Shipment
 from .queries import shipment_events
@@ -51,8 +52,8 @@ def read_tracking_token(token: str, secret: str | bytes, now: datetime) -> int:
     """The shipment id of a valid token; ``InvalidToken`` if it was altered or malformed,
     ``ExpiredToken`` once it has expired."""
     parts = (token or "").strip().split(".")
-    if len(parts) != 4 or parts[0] != VERSION or not parts[1].isdigit() \
-            or not parts[2].isdigit():
+    if len(parts) != 4 or parts[0] != VERSION or not ascii_digits(parts[1]) \
+            or not ascii_digits(parts[2]):
         raise InvalidToken(N_("This tracking link is not valid"), field="token")
     message = ".".join(parts[:3])
     if not hmac.compare_digest(_signature(message, secret), parts[3]):

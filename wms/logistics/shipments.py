@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from wms.core.context import current_actor
 from wms.core.errors import N_, Conflict, NotFound, ValidationError
+from wms.core.parsing import ascii_id
 from wms.core.scoping import get_scoped, scope_to_owner, visible_owner
 from wms.inventory.models import Warehouse
 from wms.partners.models import Enterprise
@@ -194,8 +195,8 @@ def find_shipment(session: Session, name_or_reference: str,
 def resolve_shipment(session: Session, ref: str) -> Shipment:
     """A shipment by id, name (slashes, or hyphens as in a URL) or reference; owner-scoped."""
     ref = (ref or "").strip()
-    if ref.isdigit():
-        return get_shipment(session, int(ref))
+    if (number := ascii_id(ref)) is not None:
+        return get_shipment(session, number)
     try:
         return find_shipment(session, ref)
     except NotFound:

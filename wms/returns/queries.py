@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from wms.core.context import current_actor
 from wms.core.errors import N_, NotFound, ValidationError
+from wms.core.parsing import ascii_id
 from wms.core.scoping import scope_to_owner, visible_owner
 from wms.customs.models import CustomsMessage
 from wms.inventory.models import StockDocument, Warehouse
@@ -92,8 +93,8 @@ def find_request(session: Session, ref: Any, *, field_name: str = "return") -> R
     """By id, name (slashes or hyphens) or the platform's return number; owner-scoped."""
     ref = str(ref or "").strip()
     request = None
-    if ref.isdigit():
-        request = session.get(ReturnRequest, int(ref))
+    if ascii_id(ref) is not None:
+        request = session.get(ReturnRequest, ascii_id(ref))
     if request is None and ref:
         request = session.scalars(select(ReturnRequest).where(or_(
             ReturnRequest.name.in_(_request_names(ref)),
@@ -108,7 +109,7 @@ def find_requests(session: Session, refs: list[Any], field_name: str = "lines"
     """Many requests by id, name or platform number in one query, their items loaded;
     ``{ref: request}``; the first ref that names nothing visible is refused."""
     wanted = {str(r or "").strip() for r in refs}
-    ids = {int(r) for r in wanted if r.isdigit()}
+    ids = {n for n in map(ascii_id, wanted) if n}
     names = set().union(*(_request_names(r) for r in wanted if r)) if wanted else set()
     rows = session.scalars(select(ReturnRequest).options(selectinload(ReturnRequest.lines))
                            .where(or_(ReturnRequest.id.in_(ids),
@@ -189,7 +190,7 @@ def parcels_of(session: Session, request: ReturnRequest) -> list[ReturnParcel]:
 
 def get_parcel(session: Session, parcel_id: Any) -> ReturnParcel:
     ref = str(parcel_id or "").strip()
-    parcel = session.get(ReturnParcel, int(ref)) if ref.isdigit() else None
+    parcel = session.get(ReturnParcel, ascii_id(ref)) if ascii_id(ref) else None
     if parcel is None or (parcel.request is None and current_actor().owner_ids is not None) \
             or (parcel.request is not None and not visible_owner(parcel.request.owner_id)):
         raise NotFound(N_("No parcel %(id)s"), field="parcel", id=ref)
@@ -200,7 +201,7 @@ def get_parcel(session: Session, parcel_id: Any) -> ReturnParcel:
 
 def find_batch(session: Session, ref: Any) -> ConsolidationBatch:
     ref = str(ref or "").strip()
-    batch = session.get(ConsolidationBatch, int(ref)) if ref.isdigit() else session.scalar(
+    batch = session.get(ConsolidationBatch, ascii_id(ref)) if ascii_id(ref) else session.scalar(
         select(ConsolidationBatch).where(ConsolidationBatch.name.in_(
             {ref, ref.replace("-", "/")})))
     if batch is None:
