@@ -620,9 +620,29 @@ def test_xsd_folder_from_the_environment(monkeypatch, tmp_path):
         ceb.validate_against_xsd(ceb.build(order(), TRANSFER), tmp_path / "missing")
 
 
-def test_default_signer_changes_nothing():
+class StampSigner:
+    """Stands in for the hardware key: appends a ds:Signature and records what it saw."""
+
+    def __init__(self):
+        self.seen: list[bytes] = []
+
+    def sign(self, xml: bytes) -> bytes:
+        self.seen.append(xml)
+        root = etree.fromstring(xml)
+        etree.SubElement(root, "{http://www.w3.org/2000/09/xmldsig#}Signature").text = "stamp"
+        return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+
+def test_the_signer_signs_the_built_message_and_the_default_leaves_it_unsigned():
     doc = order()
-    assert ceb.build(doc, TRANSFER) == ceb.build(doc, TRANSFER, ceb.NoSigner())
+    unsigned = ceb.build(doc, TRANSFER)
+    signature = ".//{http://www.w3.org/2000/09/xmldsig#}Signature"
+    assert etree.fromstring(unsigned).find(signature) is None
+    signer = StampSigner()
+    signed = ceb.build(doc, TRANSFER, signer)
+    assert signer.seen == [unsigned]  # it signs exactly the message built, once
+    assert etree.fromstring(signed).findtext(signature) == "stamp"
+    assert ceb.build(doc, TRANSFER, ceb.NoSigner()) == unsigned
 
 
 @needs_xsd
