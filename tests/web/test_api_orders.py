@@ -24,7 +24,7 @@ from wms.customs.simulator import receipt_for
 from wms.inventory.ledger import check_ledger
 from wms.outbound.models import (AccountBookEntry, InventoryList, OrderLine, Parcel, SalesOrder,
                                  ShortPick, Wave)
-from wms.outbound.services import buyer_year_total
+from wms.outbound.queries import buyer_year_total, wave_lines
 
 pytestmark = pytest.mark.usefixtures("demo")
 
@@ -173,7 +173,7 @@ def test_order_to_shipment_through_the_api_and_the_scanner(client, db, app):
     assert order_by_no(db, "API-FLOW-1").state == "picking"
     page = client.get(f"/m/pick/waves/{wave.id}").get_data(as_text=True)
     assert wave.name in page
-    lines = __import__("web.picking", fromlist=["x"]).wave_lines(db, wave)
+    lines = wave_lines(db, wave)
     mine = {ln["order"]: ln for ln in lines}
     full, short = mine[one.name], mine[two.name]
     assert full["qty"] == "2" and short["qty"] == "1"
@@ -331,7 +331,7 @@ def test_receipts_hold_reject_and_unknown_guid(client, db):
 
 
 def test_csv_orders_all_or_nothing(client, db):
-    from web.orders import ORDER_CSV_COLUMNS, SAMPLE_ORDER_ROWS
+    from wms.outbound.intake import ORDER_CSV_COLUMNS, SAMPLE_ORDER_ROWS
     headers = {**bearer(db, "customs"), "Content-Type": "text/csv"}
 
     def csv_of(rows):
