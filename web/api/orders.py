@@ -7,6 +7,12 @@ answers with the stored order (``created: false``); with other content it is ref
 tokens (``owner_viewer``) may send and read their own owner's orders only. Errors name the
 field as ``orders[2].actual_paid``; an order over a retail limit is refused with the buyer's
 remaining annual quota (``remaining_quota`` beside ``error``).
+
+The warehouse's side has the same doors as the scanner pages, with the same idempotency keys
+(``Idempotency-Key`` header or ``idempotency_key`` field) and the same error codes: a wave
+(``POST /waves``), its lines (``GET /waves/{id}``), picks with short picks
+(``POST /waves/{id}/picks``), packing (``POST /orders/{ref}/pack``), shipping
+(``POST /orders/{ref}/ship``) and a 9810 export's arrival (``POST /orders/{ref}/arrival``).
 """
 from __future__ import annotations
 
@@ -17,11 +23,11 @@ from flask import jsonify, request
 from flask_babel import gettext
 from sqlalchemy.orm import Session, object_session
 
-from wms.core.errors import N_, DomainError, ValidationError
+from wms.core.errors import N_, DomainError, NotFound, ValidationError
 from wms.inventory.models import Warehouse
 from wms.outbound import declare as declaring
-from wms.outbound import intake, queries
-from wms.outbound.models import ORDER_STATES, TRADE_MODES, SalesOrder
+from wms.outbound import fulfilment, intake, overseas, queries
+from wms.outbound.models import ORDER_STATES, TRADE_MODES, SalesOrder, Wave
 from wms.outbound.summary import list_numbers
 
 from ..db import db
@@ -351,3 +357,152 @@ def order_cancel(ref: str, payload: dict):
         return 201, order_detail_json(session, order)
     return write(payload, use_case)
 
+
+# ---------------------------------------------------------------------------- the warehouse
+
+PICKERS = ("operator", "supervisor")
+WAVE_LINE = Schema("WaveLine", (
+    Field("move", "integer", True, "the reserved move to confirm"),
+    Field("location", "string", True, "the location's path"),
+    Field("location_barcode", "string", True),
+    Field("sku", "string", True),
+    Field("gtin", "string", True),
+    Field("name", "string", True),
+    Field("lot", "string", True),
+    Field("expiry", "string", True, "YYYY-MM-DD or empty"),
+    Field("qty", "string", True, "reserved (decimal as a string)"),
+    Field("state", "string", True, "reserved (to pick), done (picked) or cancelled"),
+    Field("picked", "string", True, "what was picked, empty while open"),
+    Field("short", "boolean", True),
+    Field("reason", "string", True, "why less was picked"),
+    Field("order", "string", True, "the order's name"),
+), "One line of a wave, in walking order.")
+WAVE = Schema("Wave", (
+    Field("id", "integer", True),
+    Field("name", "string", True),
+    Field("state", "string", True, enum=Wave.__states__),
+    Field("warehouse", "string", True),
+    Field("orders", "array", True, "the orders in the wave (platform order numbers)"),
+    Field("skipped", "array", True, "orders left out, with the reason (no stock)"),
+    Field("lines", "array", True, items=WAVE_LINE),
+), "A wave: released orders reserved first expiry first out.")
+WAVE_IN = Schema("WaveInput", (
+    Field("warehouse", "string", True, "the warehouse's code", max_length=20),
+    Field("orders", "array", True, "released orders by id, platform order number or name"),
+    Field("idempotency_key", "string", max_length=80),
+), "The released orders to reserve in one wave.")
+PICK_IN = Schema("PickInput", (
+    Field("move", "integer", True, "the wave line (reserved move) picked"),
+    Field("quantity", "string", True, "what was picked (decimal as a string); less than "
+          "reserved is a short pick", max_length=20),
+    Field("reason", "string", description="why less was picked (required then)",
+          max_length=200),
+    Field("location", "string", description="the location barcode scanned: must be the "
+          "line's", max_length=60),
+    Field("product", "string", description="the product scanned (SKU, GTIN or a GS1 label "
+          "with the lot): must be the line's", max_length=400),
+    Field("idempotency_key", "string", max_length=80),
+), "One pick, as the handheld reports it.")
+PICK_OUT = Schema("Pick", (
+    Field("move", "integer", True),
+    Field("sku", "string", True),
+    Field("expected", "string", True),
+    Field("picked", "string", True),
+    Field("short", "boolean", True),
+    Field("left", "integer", True, "lines of the wave still to pick"),
+    Field("wave_state", "string", True),
+), "The pick as recorded.")
+PACK_IN = Schema("PackInput", (
+    Field("tracking_no", "string", True, "the parcel's waybill or UPU S10 number (check "
+          "digit verified)", max_length=40),
+    Field("weight_kg", "string", True, "the parcel's weight (decimal as a string)",
+          max_length=20),
+    Field("idempotency_key", "string", max_length=80),
+), "The parcel of a picked order.")
+DOOR_IN = Schema("WarehouseStep", (
+    Field("idempotency_key", "string", max_length=80),
+), "No data: the order named in the path moves on.")
+
+
+def wave_json(session: Session, wave: Wave, skipped: list[SalesOrder] = ()) -> dict:
+    return {"id": wave.id, "name": wave.name, "state": wave.state,
+            "warehouse": session.get(Warehouse, wave.warehouse_id).code,
+            "orders": [o.order_no for o in queries.wave_orders(session, wave)],
+            "skipped": [f"{o.order_no}: {o.hold_reason}" for o in skipped],
+            "lines": queries.wave_lines(session, wave)}
+
+
+@operation("/waves", "POST", summary="Reserve released orders in a wave", tag="warehouse",
+           body=WAVE_IN, response=WAVE, status=201, roles=PICKERS)
+def wave_create(payload: dict):
+    """First expiry first out from the owner's stock of the order's customs status; an
+    order the stock cannot cover stays released (``skipped`` says why); none covered:
+    409 and no wave. Only released orders of the warehouse join (409 otherwise)."""
+    def use_case(session: Session):
+        started = fulfilment.start_wave(session, payload["warehouse"], payload["orders"])
+        return 201, wave_json(session, started.wave, started.skipped)
+    return write(payload, use_case)
+
+
+@operation("/waves/<wave_id>", summary="A wave with its lines in walking order",
+           tag="warehouse", response=WAVE, roles=PICKERS)
+def wave_get(wave_id: str):
+    return jsonify(wave_json(db(), queries.get_wave(db(), _wave_id(wave_id))))
+
+
+def _wave_id(value: str) -> int:
+    if not value.isdigit() or len(value) > 9:
+        raise NotFound(N_("Wave %(id)s not found"), field="wave", id=value)
+    return int(value)
+
+
+@operation("/waves/<wave_id>/picks", "POST", summary="Confirm a pick", tag="warehouse",
+           body=PICK_IN, response=PICK_OUT, status=201, roles=PICKERS)
+def wave_pick(wave_id: str, payload: dict):
+    """As the handheld's pick: the scanned location and product (and a GS1 label's lot) must
+    be the line's (422 ``location`` / ``product``; an unknown code 404); less than reserved
+    needs a ``reason`` and is recorded as a short pick, the rest released; a line picked
+    already is 404."""
+    def use_case(session: Session):
+        result, wave, left = fulfilment.pick(session, _wave_id(wave_id), fulfilment.PickScan(
+            payload["move"], payload["quantity"], payload.get("reason"),
+            payload.get("location"), payload.get("product")))
+        return 201, {"move": result.move_id, "sku": result.sku,
+                     "expected": _s(result.expected), "picked": _s(result.picked),
+                     "short": result.short, "left": left, "wave_state": wave.state}
+    return write(payload, use_case)
+
+
+@operation("/orders/<ref>/pack", "POST", summary="Pack a picked order", tag="warehouse",
+           body=PACK_IN, response=ORDER_DETAIL, status=201, roles=PICKERS)
+def order_pack(ref: str, payload: dict):
+    """The parcel gets its waybill or S10 number (an S10 with a wrong check digit is 422
+    ``tracking_no``; a number on another parcel 409). The order may also be named by its
+    waybill number."""
+    def use_case(session: Session):
+        order, _parcel = fulfilment.pack(session, ref, payload["tracking_no"],
+                                         payload["weight_kg"])
+        return 201, order_detail_json(session, order)
+    return write(payload, use_case)
+
+
+@operation("/orders/<ref>/ship", "POST", summary="Ship a packed order", tag="warehouse",
+           body=DOOR_IN, response=ORDER_DETAIL, status=201, roles=PICKERS)
+def order_ship(ref: str, payload: dict):
+    """Through the second line: the goods leave the output area for the customer (1210:
+    duty paid, written off the account book) or, for a 9810 export, for transit. Only a
+    packed order ships (409). The order may be named by its waybill or parcel number."""
+    def use_case(session: Session):
+        return 201, order_detail_json(session, fulfilment.ship(session, ref))
+    return write(payload, use_case)
+
+
+@operation("/orders/<ref>/arrival", "POST", summary="A 9810 export arrives overseas",
+           tag="warehouse", body=DOOR_IN, response=ORDER_DETAIL, status=201, roles=PICKERS)
+def order_arrival(ref: str, payload: dict):
+    """The shipped export's goods leave transit for its overseas warehouse's input area,
+    released there; once only (409)."""
+    def use_case(session: Session):
+        order, _destination = overseas.arrive(session, ref)
+        return 201, order_detail_json(session, order)
+    return write(payload, use_case)
