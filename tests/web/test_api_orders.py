@@ -305,6 +305,37 @@ def test_a_whole_order_through_the_api_alone(client, db):
                  409, "conflict", "order")  # a 1210 sale has no overseas warehouse
 
 
+def test_a_9810_export_arrives_overseas_through_the_api(client, db):
+    from wms.core.context import SYSTEM, acting_as
+    from wms.demo import demo_order
+    from wms.outbound.fulfilment import PickScan, confirm_picks, pack, ship, start_wave
+    from wms.outbound.intake import receive_order
+    from wms.outbound.queries import wave_moves
+    picker = bearer(db, "operator")
+    data = demo_order("API-9810-1", "9810", "Almaty overseas warehouse", "KZ-BIN-1",
+                      "LX-HUANGQI-1KG", 4, "78.00")
+    data["payment"]["pay_transaction_id"] = "PAY-API-9810-1"
+    data["waybill"]["logistics_no"] = "EMS-API-9810-1"
+    with acting_as(SYSTEM):
+        order = receive_order(db, data).order
+        order.state = "released"  # the receipts have their own tests
+        wave = start_wave(db, "LZB", [order.id]).wave
+        confirm_picks(db, wave, [PickScan(m.id, m.quantity) for m in wave_moves(db, wave)])
+        pack(db, "API-9810-1", "EMS-API-9810-1", "4.4")
+        ship(db, "API-9810-1")
+    fresh(db)
+    body = {"idempotency_key": str(uuid.uuid4())}
+    arrived = client.post("/api/v1/orders/API-9810-1/arrival", json=body, headers=picker)
+    assert arrived.status_code == 201, arrived.get_data(as_text=True)
+    assert arrived.json["destination_warehouse"] == "ALA"
+    replay = client.post("/api/v1/orders/API-9810-1/arrival", json=body, headers=picker)
+    assert replay.status_code == 201 and replay.headers.get("Idempotent-Replayed") == "true"
+    assert_error(client.post("/api/v1/orders/API-9810-1/arrival", json={}, headers=picker),
+                 409, "conflict", "order")
+    fresh(db)
+    assert check_ledger(db) == []
+
+
 # ---------------------------------------------------------------------------- bad input
 
 @pytest.mark.parametrize("index, changes, status, code, field", [
