@@ -21,7 +21,6 @@ from wms.catalog.models import Lot, Product
 from wms.core.context import current_actor
 from wms.core.db import utcnow
 from wms.core.errors import N_, Conflict, NotFound, ValidationError
-from wms.core.scoping import scope_to_owner
 from wms.inventory.barcodes import classify
 from wms.inventory.models import Location, Quant, StockDocument, StockMove, Warehouse
 from wms.inventory.services import (InsufficientStock, MoveLine, new_document, post_moves,
@@ -30,7 +29,8 @@ from wms.logistics.identifiers import validate_s10
 
 from .intake import STOCK_STATUS, money
 from .models import AccountBookEntry, OrderLine, Parcel, SalesOrder, ShortPick, Wave, WaveOrder
-from .queries import find_order_to_pack, get_wave, open_picks_left, plain_number
+from .queries import (find_order_to_pack, get_wave, open_picks_left, orders_by_refs,
+                      plain_number)
 from .rows import give_ids
 
 
@@ -179,23 +179,10 @@ def start_wave(session: Session, warehouse_code: str, order_refs: list) -> WaveS
     if warehouse is None:
         raise ValidationError(N_("Unknown warehouse %(code)s"), field="warehouse",
                               code=warehouse_code)
-    refs = [str(r).strip() for r in order_refs]
-    if not refs:
+    if not order_refs:
         raise ValidationError(N_("Choose at least one released order"), field="orders")
-    ids = {int(r) for r in refs if r.isdigit() and len(r) < 10}
-    names = set(refs) | {r.replace("-", "/") for r in refs}
-    found = list(session.scalars(scope_to_owner(select(SalesOrder).where(
-        SalesOrder.id.in_(ids) | SalesOrder.order_no.in_(refs) | SalesOrder.name.in_(names)),
-        SalesOrder.owner_id).order_by(SalesOrder.id).with_for_update(of=SalesOrder)))
-    by_ref = {}
-    for order in found:
-        for ref in (str(order.id), order.order_no, order.name, order.name.replace("/", "-")):
-            by_ref.setdefault(ref, order)
     orders: list[SalesOrder] = []
-    for i, ref in enumerate(refs):
-        order = by_ref.get(ref)
-        if order is None:
-            raise NotFound(N_("Order %(id)s not found"), field=f"orders[{i}]", id=ref)
+    for order in orders_by_refs(session, list(order_refs), lock=True):
         if order not in orders:
             orders.append(order)
     wave = create_wave(session, warehouse, orders)

@@ -153,20 +153,36 @@ def get_order(session: Session, order_id: int) -> SalesOrder:
     return order
 
 
+def orders_by_refs(session: Session, refs: list, *, lock: bool = False,
+                   field: str = "orders") -> list[SalesOrder]:
+    """Orders named by id, platform order number or name (slashes may be written as
+    hyphens), in one query, in the order named; another owner's order is not found (the
+    error names ``orders[i]``). ``lock``: FOR UPDATE, for a door that changes them."""
+    refs = [str(r or "").strip() for r in refs]
+    ids = {int(r) for r in refs if r.isdigit() and len(r) < 10}
+    names = set(refs) | {r.replace("-", "/") for r in refs}
+    stmt = orders_query().order_by(None).where(
+        SalesOrder.id.in_(ids) | SalesOrder.order_no.in_(refs) | SalesOrder.name.in_(names)
+    ).order_by(SalesOrder.id)
+    found = list(session.scalars(stmt.with_for_update(of=SalesOrder) if lock else stmt))
+    by_id = {str(o.id): o for o in found}
+    by_no = {o.order_no: o for o in found}
+    by_name = {o.name: o for o in found}
+    orders = []
+    for i, ref in enumerate(refs):
+        order = by_id.get(ref) or by_no.get(ref) or by_name.get(ref) or \
+            by_name.get(ref.replace("-", "/"))
+        if order is None:
+            raise NotFound(N_("Order %(id)s not found"),
+                           field=f"{field}[{i}]" if len(refs) > 1 or field == "orders"
+                           else field, id=ref)
+        orders.append(order)
+    return orders
+
+
 def resolve_order(session: Session, ref, *, lock: bool = False) -> SalesOrder:
-    """An order by id, by the platform's order number or by its name (slashes may be
-    written as hyphens); another owner's order is not found. ``lock``: FOR UPDATE, for a
-    door that changes the order."""
-    ref = str(ref or "").strip()
-    as_id = int(ref) if ref.isdigit() and len(ref) < 10 else -1
-    stmt = orders_query().where(or_(
-        SalesOrder.id == as_id, SalesOrder.order_no == ref,
-        SalesOrder.name.in_({ref, ref.replace("-", "/")}))).order_by(None).order_by(
-        case((SalesOrder.id == as_id, 0), else_=1), SalesOrder.id).limit(1)
-    order = session.scalars(stmt.with_for_update(of=SalesOrder) if lock else stmt).first()
-    if order is None:
-        raise NotFound(N_("Order %(id)s not found"), field="order", id=ref)
-    return order
+    """One order by id, number or name (see ``orders_by_refs``)."""
+    return orders_by_refs(session, [ref], lock=lock, field="order")[0]
 
 
 def find_order_to_pack(session: Session, code: str | None, *, lock: bool = False) -> SalesOrder:
