@@ -6,43 +6,38 @@ Every write parses the form, calls one ``wms.outbound`` use case, commits once a
 a domain error rolls back and shows the translated message, so a refused action changes
 nothing. Owner users see only their own owner's orders and messages (and may not write).
 
-The helpers here (order lookup, the order CSV, the remaining quota) are shared with the API
-in ``web.api.orders``.
+Reads come from ``wms.outbound.queries``, the order CSV from ``wms.outbound.intake``; the
+API (``web.api.orders``) answers from the same functions.
 """
 from __future__ import annotations
 
 import csv
 import io
-import re
-from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal
 
-from flask import (Blueprint, Response, current_app, flash, redirect, render_template, request,
-                   url_for)
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select
 
-from wms.core.errors import N_, DomainError, NotFound, ValidationError
-from wms.core.scoping import scope_to_owner
-from wms.customs.models import MESSAGE_STATES, CustomsMessage
-from wms.customs.outbox import get_message, messages_query
-from wms.customs.rules import RetailLimits
-from wms.inventory.models import StockMove, Warehouse
-from wms.outbound import services as outbound
+from wms.core.errors import N_, DomainError, ValidationError
+from wms.customs import queries as customs_queries
 from wms.customs.inbox import apply_receipt_file
-from wms.outbound.declare import declare_order
-from wms.outbound.models import (ORDER_STATES, InventoryList, Parcel, SalesOrder, ShortPick,
-                                 Wave, WaveOrder)
-from wms.outbound.summary import list_numbers
+from wms.customs.models import MESSAGE_STATES
+from wms.customs.outbox import get_message, messages_query
+from wms.outbound import queries
+from wms.outbound import declare as declaring
+from wms.outbound.intake import (ORDER_CSV_COLUMNS, REQUIRED_ORDER_CSV, SAMPLE_ORDER_ROWS,
+                                 CsvError, cancel_order, decode_upload, receive_csv)
+from wms.outbound.models import ORDER_STATES
+from wms.outbound.summary import list_numbers, parse_day  # noqa: F401 (web.reports)
 
 from .auth import blueprint_roles, roles_required
 from .db import db
 from .errors import translate_error
+from .settings import settings
 
 bp = Blueprint("orders", __name__, url_prefix="/orders")
 PAGE_SIZE = 50
@@ -83,8 +78,7 @@ TRADE_MODE_TITLES = {
     "9710": _l("B2B direct export"),
     "9810": _l("B2B export to an overseas warehouse"),
 }
-# The list's tabs: retail import, B2C export, and B2B export kept apart from both.
-KINDS = {"import": ("1210",), "b2c": ("9610",), "b2b": ("9710", "9810")}
+KINDS = queries.KINDS
 KIND_TITLES = {"import": _l("Retail import (1210)"), "b2c": _l("B2C export (9610)"),
                "b2b": _l("B2B export (9710 / 9810)")}
 MESSAGE_TYPE_TITLES = {
@@ -97,225 +91,23 @@ MESSAGE_TYPE_TITLES = {
 
 # ---------------------------------------------------------------- shared helpers
 
-def num(value) -> str:
-    """A quantity or amount without trailing zeros: 240, 0.5, 12.13."""
-    if value is None:
-        return ""
-    return format(Decimal(value).normalize(), "f")
+num = queries.plain_number
 
 
 def money(value) -> str:
     return f"{Decimal(value):,.2f}" if value is not None else ""
 
 
-def resolve_order(session: Session, ref) -> SalesOrder:
-    """An order by id, by the platform's order number or by its name (slashes may be
-    written as hyphens); another owner's order is not found."""
-    ref = str(ref or "").strip()
-    if ref.isdigit():
-        try:
-            return outbound.get_order(session, int(ref))
-        except NotFound:
-            pass
-    names = {ref, ref.replace("-", "/")}
-    order = session.scalars(outbound.orders_query().where(
-        or_(SalesOrder.order_no == ref, SalesOrder.name.in_(names)))).first()
-    if order is None:
-        raise NotFound(N_("Order %(id)s not found"), field="order", id=ref)
-    return order
+def xsd_dir():
+    """The XSD folder of the app's settings (the reports page builds CEB701 with it)."""
+    return settings().ceb_xsd_dir
 
 
-def listing_of(session: Session, order: SalesOrder) -> InventoryList | None:
-    return session.scalar(select(InventoryList).where(InventoryList.order_id == order.id))
-
-
-def messages_of(session: Session, order: SalesOrder) -> list[CustomsMessage]:
-    return list(session.scalars(select(CustomsMessage).where(
-        CustomsMessage.business_key == order.order_no,
-        CustomsMessage.owner_id == order.owner_id).order_by(CustomsMessage.id)))
-
-
-def parcels_of(session: Session, order: SalesOrder) -> list[Parcel]:
-    return list(session.scalars(select(Parcel).where(Parcel.order_id == order.id)
-                                .order_by(Parcel.id)))
-
-
-def wave_of(session: Session, order: SalesOrder) -> Wave | None:
-    """The order's latest wave (one picked short joins a later wave too)."""
-    return session.scalars(select(Wave).join(WaveOrder, WaveOrder.wave_id == Wave.id)
-                           .where(WaveOrder.order_id == order.id)
-                           .order_by(Wave.id.desc())).first()
-
-
-def remaining_quota(session: Session, buyer_id: str, year: int) -> Decimal:
-    """What the buyer may still spend on retail imports this calendar year."""
-    limits = RetailLimits.from_env()
-    left = limits.per_year - outbound.buyer_year_total(session, buyer_id, year)
-    return max(left, Decimal(0))
-
-
-def order_quota(session: Session, order: SalesOrder) -> Decimal | None:
-    if order.trade_mode != "1210":
-        return None
-    return remaining_quota(session, order.buyer_id_number, order.ordered_at.year)
-
-
-def xsd_dir() -> str | None:
-    return current_app.config.get("CEB_XSD_DIR") or None
-
-
-# ---------------------------------------------------------------- the order CSV
-
-ORDER_CSV_COLUMNS = (
-    "order_no", "platform", "owner", "warehouse", "trade_mode", "ordered_at", "buyer_name",
-    "buyer_id_number", "buyer_phone", "consignee", "consignee_phone", "consignee_address",
-    "consignee_district", "country", "destination_warehouse", "goods_value", "freight",
-    "discount", "tax_total", "actual_paid", "pay_code", "pay_name", "pay_transaction_id",
-    "amount_paid", "logistics_code", "logistics_no", "weight_kg", "product", "qty", "price",
-    "total_price")
-REQUIRED_ORDER_CSV = ("order_no", "platform", "owner", "warehouse", "buyer_name",
-                      "buyer_id_number", "buyer_phone", "consignee", "consignee_phone",
-                      "consignee_address", "actual_paid", "pay_code", "pay_name",
-                      "pay_transaction_id", "amount_paid", "logistics_code", "logistics_no",
-                      "product", "qty", "price")
-LINE_COLUMNS = ("product", "qty", "price", "total_price")
-PAYMENT_COLUMNS = {"pay_code": "pay_code", "pay_name": "pay_name",
-                   "pay_transaction_id": "pay_transaction_id", "amount_paid": "amount_paid"}
-WAYBILL_COLUMNS = {"logistics_code": "logistics_code", "logistics_no": "logistics_no",
-                   "weight_kg": "weight_kg"}
-ORDER_FIELD = re.compile(r"^orders\[(\d+)\]\.(.+)$")
-LINE_FIELD = re.compile(r"^lines\[(\d+)\]\.(\w+)$")
-
-
-class CsvError(ValidationError):
-    """An error in an uploaded order file, naming the line: ``line 4: qty``."""
-
-
-@dataclass
-class OrderCsv:
-    orders: list[dict]
-    lines: list[list[int]]  # per order, the file line of each order line
-
-    def line_of(self, field: str | None) -> tuple[int | None, str | None]:
-        """The file line and column an ``orders[i].lines[j].qty`` error points at."""
-        match = ORDER_FIELD.match(field or "")
-        if not match:
-            return None, field
-        index, rest = int(match.group(1)), match.group(2)
-        rows = self.lines[index] if index < len(self.lines) else []
-        line = LINE_FIELD.match(rest)
-        if line:
-            j = int(line.group(1))
-            return (rows[j] if j < len(rows) else rows[0] if rows else None), line.group(2)
-        column = rest.split(".")[-1]
-        return (rows[0] if rows else None), column
-
-
-def decode_upload(content: bytes) -> str:
-    """UTF-8 (with or without BOM), else GB18030, as Excel saves CSV on Chinese Windows."""
-    try:
-        return content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            return content.decode("gb18030")
-        except UnicodeDecodeError:
-            raise ValidationError(N_("The file is neither UTF-8 nor GB18030 text"),
-                                  field="file") from None
-
-
-def _csv_error(line: int, column: str, template: str, **params) -> CsvError:
-    return CsvError(N_("line %(line)s: %(column)s: %(detail)s"), field=f"line {line}: {column}",
-                    line=line, column=column, detail=template % params if params else template)
-
-
-def parse_orders_csv(text: str) -> OrderCsv:
-    """One row per order line; rows with the same order_no form one order, whose order,
-    payment and waybill columns must agree (or stay empty) on its later rows."""
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    header = [h.strip() for h in (reader.fieldnames or [])]
-    if not header:
-        raise CsvError(N_("The file is empty"), field="file")
-    reader.fieldnames = header
-    unknown = [h for h in header if h not in ORDER_CSV_COLUMNS]
-    if unknown:
-        raise _csv_error(1, unknown[0], N_("unknown column"))
-    missing = [c for c in REQUIRED_ORDER_CSV if c not in header]
-    if missing:
-        raise _csv_error(1, missing[0], N_("column missing"))
-    orders: dict[str, dict] = {}
-    lines: dict[str, list[int]] = {}
-    for row in reader:
-        line = reader.line_num
-        row = {k: (v or "").strip() for k, v in row.items() if k}
-        if not any(row.values()):
-            continue
-        for column in REQUIRED_ORDER_CSV:
-            if not row.get(column) and (column in LINE_COLUMNS or row["order_no"] not in orders):
-                raise _csv_error(line, column, N_("this field is required"))
-        no = row["order_no"]
-        order = orders.get(no)
-        if order is None:
-            order = {k: row[k] for k in ORDER_CSV_COLUMNS
-                     if k not in LINE_COLUMNS and k not in PAYMENT_COLUMNS
-                     and k not in WAYBILL_COLUMNS and row.get(k)}
-            order["payment"] = {v: row[k] for k, v in PAYMENT_COLUMNS.items() if row.get(k)}
-            order["waybill"] = {v: row[k] for k, v in WAYBILL_COLUMNS.items() if row.get(k)}
-            for name in ("consignee", "consignee_phone", "consignee_address"):
-                order["waybill"][name] = row.get(name, "")
-            order["lines"] = []
-            orders[no], lines[no] = order, []
-        else:
-            for column in ORDER_CSV_COLUMNS:
-                if column in LINE_COLUMNS or not row.get(column):
-                    continue
-                first = order["payment"].get(PAYMENT_COLUMNS[column]) \
-                    if column in PAYMENT_COLUMNS else order["waybill"].get(
-                        WAYBILL_COLUMNS[column]) if column in WAYBILL_COLUMNS \
-                    else order.get(column)
-                if first != row[column]:
-                    raise _csv_error(line, column, N_("differs from the first line of order "
-                                                      "%(no)s"), no=no)
-        item = {"product": row["product"], "qty": row["qty"], "price": row["price"]}
-        if row.get("total_price"):
-            item["total_price"] = row["total_price"]
-        order["lines"].append(item)
-        lines[no].append(line)
-    if not orders:
-        raise CsvError(N_("The file has no order lines"), field="file")
-    return OrderCsv(list(orders.values()), list(lines.values()))
-
-
-def receive_csv(session: Session, text: str) -> list[outbound.OrderResult]:
-    """All or nothing: the first error names the file line and column."""
-    parsed = parse_orders_csv(text)
-    try:
-        return outbound.receive_orders(session, parsed.orders)
-    except DomainError as exc:
-        line, column = parsed.line_of(exc.field)
-        if line is None:
-            raise
-        error = CsvError(N_("line %(line)s: %(column)s: %(detail)s"),
-                         field=f"line {line}: {column}", line=line, column=column,
-                         detail=translate_error(exc))
-        error.code = exc.code
-        error.status = exc.status
-        raise error from exc
-
-
-SAMPLE_ORDER_ROWS = [
-    dict(order_no="SLX2026120100001", platform="6201W60045", owner="6201W60012",
-         warehouse="LZB", trade_mode="1210", ordered_at="2026-12-01T10:00:00+08:00",
-         buyer_name="王小兰", buyer_id_number="620102199003071520", buyer_phone="13909310001",
-         consignee="王小兰", consignee_phone="13909310001",
-         consignee_address="甘肃省兰州市城关区庆阳路 88 号", goods_value="384.00",
-         freight="10.00", discount="0", tax_total="34.95", actual_paid="428.95",
-         pay_code="6201960101", pay_name="兰州银行网上支付",
-         pay_transaction_id="PAY2026120100001", amount_paid="428.95",
-         logistics_code="6201980056", logistics_no="EMS2026120100001", weight_kg="2.1",
-         product="APT-PRE-800", qty="1", price="198.00", total_price="198.00"),
-    dict(order_no="SLX2026120100001", product="MEIJI-STEP-800", qty="1", price="186.00",
-         total_price="186.00"),
-]
+def csv_error_message(exc: DomainError) -> str:
+    """A CSV error in the user's language, the error it stands for translated too."""
+    if isinstance(exc, CsvError) and isinstance(exc.__cause__, DomainError):
+        return _(exc.template, **{**exc.params, "detail": translate_error(exc.__cause__)})
+    return translate_error(exc)
 
 
 # ---------------------------------------------------------------- list and detail
@@ -330,14 +122,6 @@ def paginate(stmt, page: int):
     return rows, total, max(1, -(-total // PAGE_SIZE))
 
 
-def _counts(column, stmt_filter=None) -> dict[str, int]:
-    stmt = select(column, func.count()).group_by(column)
-    if stmt_filter is not None:
-        stmt = stmt.where(stmt_filter)
-    stmt = scope_to_owner(stmt, SalesOrder.owner_id)
-    return {key: n for key, n in db().execute(stmt)}
-
-
 @bp.get("/")
 def index():
     kind = request.args.get("kind") or None
@@ -347,19 +131,11 @@ def index():
     trade_mode = request.args.get("trade_mode") or None
     trade_mode = trade_mode if trade_mode in TRADE_MODE_TITLES else None
     q = (request.args.get("q") or "").strip()[:60]
-    stmt = outbound.orders_query(state, trade_mode)
-    modes = KINDS.get(kind)
-    if modes:
-        stmt = stmt.where(SalesOrder.trade_mode.in_(modes))
-    if q:
-        like = f"%{q}%"
-        stmt = stmt.where(or_(SalesOrder.order_no.ilike(like), SalesOrder.name.ilike(like),
-                              SalesOrder.buyer_name.ilike(like),
-                              SalesOrder.consignee.ilike(like)))
+    stmt = queries.orders_query(state, trade_mode, kind=kind, search=q or None)
     rows, total, pages = paginate(stmt, page_arg())
-    by_mode = _counts(SalesOrder.trade_mode)
+    by_mode = queries.order_counts(db(), "trade_mode")
     kind_counts = {k: sum(by_mode.get(m, 0) for m in ms) for k, ms in KINDS.items()}
-    counts = _counts(SalesOrder.state, SalesOrder.trade_mode.in_(modes) if modes else None)
+    counts = queries.order_counts(db(), "state", kind)
     return render_template(
         "orders/index.html", rows=rows, total=total, pages=pages, page=page_arg(),
         kind=kind, state=state, trade_mode=trade_mode, q=q, counts=counts,
@@ -368,20 +144,13 @@ def index():
         kind_modes=KINDS, can_edit=current_user.has_role(*EDITORS), money=money)
 
 
-def render_detail(order: SalesOrder, status: int = 200):
+def render_detail(order, status: int = 200):
     session = db()
-    listing = listing_of(session, order)
+    listing = queries.listing_of(session, order)
     numbers = list_numbers(session, listing) if listing else (None, None)
-    messages = messages_of(session, order)
-    wave = wave_of(session, order)
-    shorts = []
-    if wave is not None:
-        shorts = session.execute(select(ShortPick, StockMove).join(
-            StockMove, StockMove.id == ShortPick.move_id).where(
-            ShortPick.wave_id == wave.id,
-            StockMove.reason.like(f"{order.name}#%")).order_by(ShortPick.id)).all()
-    destination = session.get(Warehouse, order.destination_warehouse_id) \
-        if order.destination_warehouse_id else None
+    wave = queries.wave_of(session, order)
+    shorts = queries.short_picks_of(session, order, wave) if wave is not None else []
+    limits = settings().retail_limits
     has = current_user.has_role
     can = {
         "declare": has(*EDITORS) and order.state == "received",
@@ -392,9 +161,10 @@ def render_detail(order: SalesOrder, status: int = 200):
     }
     return render_template(
         "orders/detail.html", order=order, listing=listing, pre_no=numbers[0],
-        invt_no=numbers[1], messages=messages, parcels=parcels_of(session, order),
-        wave=wave, shorts=shorts, destination=destination,
-        quota=order_quota(session, order), limits=RetailLimits.from_env(), can=can,
+        invt_no=numbers[1], messages=queries.messages_of(session, order),
+        parcels=queries.parcels_of(session, order), wave=wave, shorts=shorts,
+        destination=queries.destination_of(session, order),
+        quota=queries.order_quota(session, order, limits), limits=limits, can=can,
         state_titles=STATE_TITLES, list_titles=LIST_STATE_TITLES,
         message_titles=MESSAGE_STATE_TITLES, trade_modes=TRADE_MODE_TITLES,
         type_titles=MESSAGE_TYPE_TITLES, num=num, money=money), status
@@ -402,13 +172,13 @@ def render_detail(order: SalesOrder, status: int = 200):
 
 @bp.get("/<int:order_id>")
 def detail(order_id: int):
-    return render_detail(outbound.get_order(db(), order_id))
+    return render_detail(queries.get_order(db(), order_id))
 
 
 def _refused(order_id: int, exc: DomainError):
     db().rollback()
     flash(translate_error(exc), "error")
-    return render_detail(outbound.get_order(db(), order_id),
+    return render_detail(queries.get_order(db(), order_id),
                          exc.status if exc.status >= 400 else 422)
 
 
@@ -421,9 +191,8 @@ def _done(order_id: int, message: str):
 @bp.post("/<int:order_id>/declare")
 @roles_required(*EDITORS)
 def declare(order_id: int):
-    order = outbound.get_order(db(), order_id)
     try:
-        listing = declare_order(db(), order, xsd_dir=xsd_dir())
+        order, listing = declaring.declare(db(), order_id, settings=settings())
     except DomainError as exc:
         return _refused(order_id, exc)
     return _done(order_id, _("Order %(name)s declared: its documents and list %(list)s are in "
@@ -433,13 +202,9 @@ def declare(order_id: int):
 @bp.post("/<int:order_id>/cancel")
 @roles_required(*EDITORS)
 def cancel(order_id: int):
-    order = outbound.get_order(db(), order_id)
-    reason = (request.form.get("reason") or "").strip()[:300]
+    order = queries.get_order(db(), order_id)
     try:
-        if not reason:
-            raise ValidationError(N_("Give a reason"), field="reason")
-        outbound.cancel_order(db(), order, reason)
-        db().flush()
+        cancel_order(db(), order, request.form.get("reason"))
     except DomainError as exc:
         return _refused(order_id, exc)
     return _done(order_id, _("Order %(name)s cancelled.", name=order.name))
@@ -485,10 +250,10 @@ def import_csv():
             content = upload.read() if upload else b""
             if not content.strip():
                 raise ValidationError(N_("Choose a CSV file"), field="file")
-            results = receive_csv(db(), decode_upload(content))
+            results = receive_csv(db(), decode_upload(content), settings=settings())
         except DomainError as exc:
             db().rollback()
-            return render_template("orders/import.html", error=translate_error(exc),
+            return render_template("orders/import.html", error=csv_error_message(exc),
                                    **context), exc.status if exc.status >= 400 else 422
         rows = [(r.order, r.created) for r in results]
         db().commit()
@@ -525,16 +290,9 @@ def messages():
     state = request.args.get("state") or None
     state = state if state in MESSAGE_STATES else None
     rows, total, pages = paginate(messages_query(message_type, state), page_arg())
-    type_counts = {t: n for t, n in db().execute(scope_to_owner(
-        select(CustomsMessage.message_type, func.count())
-        .group_by(CustomsMessage.message_type), CustomsMessage.owner_id))}
-    state_counts = {s: n for s, n in db().execute(scope_to_owner(
-        select(CustomsMessage.state, func.count()).where(
-            CustomsMessage.message_type == message_type if message_type else True)
-        .group_by(CustomsMessage.state), CustomsMessage.owner_id))}
-    orders = {o.order_no: o for o in db().scalars(scope_to_owner(select(SalesOrder).where(
-        SalesOrder.order_no.in_({m.business_key for m in rows} or {""})),
-        SalesOrder.owner_id))}
+    type_counts = customs_queries.message_counts(db(), "message_type")
+    state_counts = customs_queries.message_counts(db(), "state", message_type)
+    orders = queries.orders_by_numbers(db(), {m.business_key for m in rows})
     return render_template(
         "orders/messages.html", rows=rows, total=total, pages=pages, page=page_arg(),
         message_type=message_type, state=state, type_counts=type_counts,
@@ -550,13 +308,3 @@ def message_xml(guid: str):
     return Response(message.xml.encode("utf-8"), headers={
         "Content-Type": "application/xml; charset=utf-8",
         "Content-Disposition": f'inline; filename="{message.message_type}_{message.guid}.xml"'})
-
-
-def parse_day(value: str | None, field: str):
-    value = (value or "").strip()
-    if not value:
-        return None
-    try:
-        return datetime.strptime(value, "%Y-%m-%d").date()
-    except ValueError:
-        raise ValidationError(N_("Date must be YYYY-MM-DD"), field=field) from None

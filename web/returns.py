@@ -35,6 +35,7 @@ from .api.labels import label_response
 from .auth import blueprint_roles, safe_next
 from .csv_export import safe_writer
 from .db import db
+from .settings import settings
 from .errors import translate_error
 from .idempotency import write
 
@@ -301,7 +302,8 @@ def detail(request_id: int):
 @bp.post("/<int:request_id>/declare")
 def declare(request_id: int):
     require_clerk()
-    _run(lambda s: declaration.declare_return(s, queries.find_request(s, request_id)),
+    _run(lambda s: declaration.declare_return(s, queries.find_request(s, request_id),
+                                              settings=settings()),
          _("Return application (CEB625) is in the customs outbox."))
     return redirect(url_for("returns.detail", request_id=request_id))
 

@@ -420,7 +420,7 @@ def _load_orders(session: Session, progress: Progress) -> int:
     from wms.customs.outbox import FileGateway, send_pending
     from wms.customs.simulator import receipt_for
     from wms.logistics.identifiers import make_s10
-    from wms.outbound import services as outbound
+    from wms.outbound import fulfilment, intake, overseas, queries as outbound_queries
     from wms.customs.inbox import apply_receipt_file
     from wms.outbound.declare import declare_order
     from wms.outbound.models import SalesOrder
@@ -431,7 +431,7 @@ def _load_orders(session: Session, progress: Progress) -> int:
         for order_no, stage, mode, buyer, buyer_id, sku, qty, price in rows:
             if session.scalar(select(SalesOrder.id).where(SalesOrder.order_no == order_no)):
                 continue
-            order = outbound.receive_order(session, demo_order(order_no, mode, buyer, buyer_id,
+            order = intake.receive_order(session, demo_order(order_no, mode, buyer, buyer_id,
                                                                sku, qty, price)).order
             created += 1
             step = ORDER_STAGES.index(stage)
@@ -452,19 +452,19 @@ def _load_orders(session: Session, progress: Progress) -> int:
                                                     *answer))
             if step < 5:
                 continue
-            wave = outbound.create_wave(session, warehouse, [order])
+            wave = fulfilment.create_wave(session, warehouse, [order])
             if step < 6:
                 continue
-            for move in outbound.wave_moves(session, wave):
+            for move in outbound_queries.wave_moves(session, wave):
                 if move.state == "reserved":
-                    outbound.confirm_pick(session, wave, move.id, move.quantity)
+                    fulfilment.confirm_pick(session, wave, move.id, move.quantity)
             if step < 7:
                 continue
-            outbound.pack_order(session, order, tracking_no=make_s10(
+            fulfilment.pack_order(session, order, tracking_no=make_s10(
                 "EB", int(order_no[-8:]), "CN"), weight_kg=str(qty * Decimal("1.1")))
             if step < 8:
                 continue
-            outbound.ship_order(session, order)
+            fulfilment.ship_order(session, order)
             if mode == "9810":
-                outbound.arrive_overseas(session, order)
+                overseas.arrive_overseas(session, order)
     return created

@@ -609,20 +609,38 @@ def test_business_keys_for_the_outbox():
     assert ceb.business_key(summary_apply()) == "LZSUM20240531001"
 
 
-def test_xsd_folder_from_the_environment(monkeypatch, tmp_path):
-    monkeypatch.setenv(ceb.XSD_DIR_ENV, str(tmp_path))
-    assert ceb.xsd_dir_from_env() == tmp_path
-    monkeypatch.setenv(ceb.XSD_DIR_ENV, str(tmp_path / "missing"))
-    assert ceb.xsd_dir_from_env() is None
-    monkeypatch.delenv(ceb.XSD_DIR_ENV)
-    assert ceb.xsd_dir_from_env(tmp_path) == tmp_path
+def test_xsd_folder_from_the_settings(tmp_path):
+    from wms.settings import Settings
+    assert Settings.from_env({ceb.XSD_DIR_ENV: str(tmp_path)}).ceb_xsd_dir == tmp_path
+    assert Settings.from_env({ceb.XSD_DIR_ENV: str(tmp_path / "missing")}).ceb_xsd_dir is None
+    assert Settings.from_env({}).with_xsd_dir(tmp_path).ceb_xsd_dir == tmp_path
     with pytest.raises(FileNotFoundError):
         ceb.validate_against_xsd(ceb.build(order(), TRANSFER), tmp_path / "missing")
 
 
-def test_default_signer_changes_nothing():
+class StampSigner:
+    """Stands in for the hardware key: appends a ds:Signature and records what it saw."""
+
+    def __init__(self):
+        self.seen: list[bytes] = []
+
+    def sign(self, xml: bytes) -> bytes:
+        self.seen.append(xml)
+        root = etree.fromstring(xml)
+        etree.SubElement(root, "{http://www.w3.org/2000/09/xmldsig#}Signature").text = "stamp"
+        return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+
+def test_the_signer_signs_the_built_message_and_the_default_leaves_it_unsigned():
     doc = order()
-    assert ceb.build(doc, TRANSFER) == ceb.build(doc, TRANSFER, ceb.NoSigner())
+    unsigned = ceb.build(doc, TRANSFER)
+    signature = ".//{http://www.w3.org/2000/09/xmldsig#}Signature"
+    assert etree.fromstring(unsigned).find(signature) is None
+    signer = StampSigner()
+    signed = ceb.build(doc, TRANSFER, signer)
+    assert signer.seen == [unsigned]  # it signs exactly the message built, once
+    assert etree.fromstring(signed).findtext(signature) == "stamp"
+    assert ceb.build(doc, TRANSFER, ceb.NoSigner()) == unsigned
 
 
 @needs_xsd

@@ -15,9 +15,9 @@ from wms.inventory.models import Quant, Warehouse
 from wms.customs.inbox import apply_receipt_file
 from wms.outbound.declare import declare_order
 from wms.outbound.models import AccountBookEntry, SalesOrder
-from wms.outbound.services import (LimitExceeded, buyer_year_total, confirm_pick,
-                                   create_wave, pack_order, receive_order, receive_orders,
-                                   ship_order, wave_moves)
+from wms.outbound.fulfilment import confirm_pick, create_wave, pack_order, ship_order
+from wms.outbound.intake import LimitExceeded, receive_order, receive_orders
+from wms.outbound.queries import buyer_year_total, wave_moves
 
 from .conftest import BUYER_ID, make_order
 

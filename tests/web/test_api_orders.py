@@ -24,7 +24,7 @@ from wms.customs.simulator import receipt_for
 from wms.inventory.ledger import check_ledger
 from wms.outbound.models import (AccountBookEntry, InventoryList, OrderLine, Parcel, SalesOrder,
                                  ShortPick, Wave)
-from wms.outbound.services import buyer_year_total
+from wms.outbound.queries import buyer_year_total, wave_lines
 
 pytestmark = pytest.mark.usefixtures("demo")
 
@@ -173,7 +173,7 @@ def test_order_to_shipment_through_the_api_and_the_scanner(client, db, app):
     assert order_by_no(db, "API-FLOW-1").state == "picking"
     page = client.get(f"/m/pick/waves/{wave.id}").get_data(as_text=True)
     assert wave.name in page
-    lines = __import__("web.picking", fromlist=["x"]).wave_lines(db, wave)
+    lines = wave_lines(db, wave)
     mine = {ln["order"]: ln for ln in lines}
     full, short = mine[one.name], mine[two.name]
     assert full["qty"] == "2" and short["qty"] == "1"
@@ -230,6 +230,110 @@ def test_order_to_shipment_through_the_api_and_the_scanner(client, db, app):
     detail = client.get("/api/v1/orders/API-FLOW-1", headers=clerk).json
     assert detail["state"] == "shipped" and detail["parcels"][0]["tracking_no"] == "RR123456785CN"
     assert detail["list"]["state"] == "released" and detail["list"]["invt_no"]
+
+
+def test_a_whole_order_through_the_api_alone(client, db):
+    """What an integrator can do without a scanner: receive -> declare -> customs' release
+    receipt -> wave -> picks (one short, then the rest in a second wave) -> pack -> ship,
+    each write with an idempotency key that makes a retry safe."""
+    clerk, picker = bearer(db, "customs"), bearer(db, "operator")
+    order = make_order("API-ALONE-1", qty=3, buyer_id_number=NEW_BUYER)
+    assert client.post("/api/v1/orders", json=[order], headers=clerk).status_code == 201
+    declare(client, clerk, "API-ALONE-1")
+    release(client, db, clerk, "API-ALONE-1")
+    assert order_by_no(db, "API-ALONE-1").state == "released"
+    assert_error(client.post("/api/v1/waves", json={"warehouse": "LZB", "orders": [
+        "API-ALONE-1"]}, headers=clerk), 403, "forbidden", None)
+
+    body = {"warehouse": "LZB", "orders": ["API-ALONE-1"], "idempotency_key": str(uuid.uuid4())}
+    waves = count(db, Wave)
+    created = client.post("/api/v1/waves", json=body, headers=picker)
+    assert created.status_code == 201, created.get_data(as_text=True)
+    again = client.post("/api/v1/waves", json=body, headers=picker)
+    assert again.headers.get("Idempotent-Replayed") == "true" and again.json == created.json
+    assert count(db, Wave) == waves + 1
+    wave = created.json
+    assert wave["orders"] == ["API-ALONE-1"] and wave["skipped"] == []
+    assert sum(Decimal(ln["qty"]) for ln in wave["lines"]) == 3
+    assert client.get(f"/api/v1/waves/{wave['id']}", headers=picker).json["lines"] == \
+        wave["lines"]
+
+    def pick(wave_id, line, quantity, **extra):
+        return client.post(f"/api/v1/waves/{wave_id}/picks", headers=picker, json={
+            "move": line["move"], "quantity": quantity, "location": line["location_barcode"],
+            "product": line["sku"], "idempotency_key": str(uuid.uuid4()), **extra})
+
+    first, *rest = wave["lines"]
+    assert_error(pick(wave["id"], first, first["qty"], location="LZB-C-01-01"), 422,
+                 "validation_error", "location")
+    assert_error(pick(wave["id"], first, first["qty"], product="6906123000016"), 422,
+                 "validation_error", "product")
+    assert_error(pick(wave["id"], first, "0"), 422, "validation_error", "reason")
+    short = pick(wave["id"], first, str(Decimal(first["qty"]) - 1), reason="罐子压扁 dented")
+    assert short.status_code == 201 and short.json["short"], short.get_data(as_text=True)
+    assert_error(pick(wave["id"], first, "1"), 404, "not_found", "move")  # picked already
+    for line in rest:
+        assert pick(wave["id"], line, line["qty"]).status_code == 201
+    assert order_by_no(db, "API-ALONE-1").state == "released"  # one can short: next wave
+    second = client.post("/api/v1/waves", json={"warehouse": "LZB", "orders": [
+        "API-ALONE-1"], "idempotency_key": str(uuid.uuid4())}, headers=picker).json
+    assert [ln["qty"] for ln in second["lines"]] == ["1"]
+    done = pick(second["id"], second["lines"][0], "1")
+    assert done.json["left"] == 0 and done.json["wave_state"] == "done"
+    assert order_by_no(db, "API-ALONE-1").state == "picked"
+
+    assert_error(client.post("/api/v1/orders/API-ALONE-1/ship", json={}, headers=picker),
+                 409, "conflict", "order")  # picked, not packed
+    pack = {"tracking_no": "RR123456784CN", "weight_kg": "3.3",
+            "idempotency_key": str(uuid.uuid4())}
+    assert_error(client.post("/api/v1/orders/API-ALONE-1/pack", json=pack, headers=picker),
+                 422, "validation_error", "tracking_no")
+    pack["tracking_no"] = "RR123456785CN"
+    packed = client.post("/api/v1/orders/API-ALONE-1/pack", json=pack, headers=picker)
+    assert packed.status_code == 201 and packed.json["state"] == "packed"
+    assert packed.json["parcels"][0]["tracking_no"] == "RR123456785CN"
+    shipped = client.post("/api/v1/orders/RR123456785CN/ship",
+                          json={"idempotency_key": str(uuid.uuid4())}, headers=picker)
+    assert shipped.status_code == 201 and shipped.json["state"] == "shipped"
+    assert shipped.json["parcels"][0]["shipped_at"]
+    fresh(db)
+    entry = db.scalar(select(AccountBookEntry).where(
+        AccountBookEntry.reference == order_by_no(db, "API-ALONE-1").name))
+    assert entry.direction == "out" and entry.qty == 3
+    assert check_ledger(db) == []
+    assert_error(client.post("/api/v1/orders/API-ALONE-1/arrival", json={}, headers=picker),
+                 409, "conflict", "order")  # a 1210 sale has no overseas warehouse
+
+
+def test_a_9810_export_arrives_overseas_through_the_api(client, db):
+    from wms.core.context import SYSTEM, acting_as
+    from wms.demo import demo_order
+    from wms.outbound.fulfilment import PickScan, confirm_picks, pack, ship, start_wave
+    from wms.outbound.intake import receive_order
+    from wms.outbound.queries import wave_moves
+    picker = bearer(db, "operator")
+    data = demo_order("API-9810-1", "9810", "Almaty overseas warehouse", "KZ-BIN-1",
+                      "LX-HUANGQI-1KG", 4, "78.00")
+    data["payment"]["pay_transaction_id"] = "PAY-API-9810-1"
+    data["waybill"]["logistics_no"] = "EMS-API-9810-1"
+    with acting_as(SYSTEM):
+        order = receive_order(db, data).order
+        order.state = "released"  # the receipts have their own tests
+        wave = start_wave(db, "LZB", [order.id]).wave
+        confirm_picks(db, wave, [PickScan(m.id, m.quantity) for m in wave_moves(db, wave)])
+        pack(db, "API-9810-1", "EMS-API-9810-1", "4.4")
+        ship(db, "API-9810-1")
+    fresh(db)
+    body = {"idempotency_key": str(uuid.uuid4())}
+    arrived = client.post("/api/v1/orders/API-9810-1/arrival", json=body, headers=picker)
+    assert arrived.status_code == 201, arrived.get_data(as_text=True)
+    assert arrived.json["destination_warehouse"] == "ALA"
+    replay = client.post("/api/v1/orders/API-9810-1/arrival", json=body, headers=picker)
+    assert replay.status_code == 201 and replay.headers.get("Idempotent-Replayed") == "true"
+    assert_error(client.post("/api/v1/orders/API-9810-1/arrival", json={}, headers=picker),
+                 409, "conflict", "order")
+    fresh(db)
+    assert check_ledger(db) == []
 
 
 # ---------------------------------------------------------------------------- bad input
@@ -331,7 +435,7 @@ def test_receipts_hold_reject_and_unknown_guid(client, db):
 
 
 def test_csv_orders_all_or_nothing(client, db):
-    from web.orders import ORDER_CSV_COLUMNS, SAMPLE_ORDER_ROWS
+    from wms.outbound.intake import ORDER_CSV_COLUMNS, SAMPLE_ORDER_ROWS
     headers = {**bearer(db, "customs"), "Content-Type": "text/csv"}
 
     def csv_of(rows):

@@ -15,7 +15,7 @@ from wms.core.context import SYSTEM, acting_as
 from wms.customs.models import CustomsMessage
 from wms.customs.simulator import receipt_for
 from wms.outbound.models import SalesOrder
-from wms.outbound.services import receive_order
+from wms.outbound.intake import receive_order
 
 from .test_api_orders import NEW_BUYER, count, fresh, list_message, order_by_no
 
@@ -101,7 +101,7 @@ def test_declare_upload_receipt_and_cancel(client, db):
 
 
 def test_csv_upload_page(client, db):
-    from web.orders import SAMPLE_ORDER_ROWS
+    from wms.outbound.intake import SAMPLE_ORDER_ROWS
     login(client, "customs")
     sample = client.get("/orders/import/sample.csv")
     assert sample.status_code == 200 and sample.mimetype == "text/csv"

@@ -146,7 +146,7 @@ def test_arrival_of_a_fresh_9810_export(client, db):
     client.post("/m/pick/waves", data={"warehouse": "LZB", "order": [order.id],
                                        "idempotency_key": key()})
     fresh(db)
-    from web.picking import wave_lines
+    from wms.outbound.queries import wave_lines
     wave = db.scalar(select(Wave).order_by(Wave.id.desc()))
     for line in wave_lines(db, wave):
         assert client.post("/m/pick/api/pick", json={

@@ -16,11 +16,11 @@ from wms.core.errors import N_, ValidationError
 from wms.customs.models import MESSAGE_STATES, CustomsMessage
 from wms.customs.outbox import get_message, messages_query
 from wms.customs.inbox import apply_receipt_file
-from wms.outbound.summary import build_summary
+from wms.outbound.summary import build_summary, parse_day
 
-from .. import orders as pages
 from ..db import db
 from ..idempotency import write
+from ..settings import settings
 from .core import operation, page_of
 from .schema import Field, Schema
 
@@ -148,14 +148,14 @@ def customs_summary(payload: dict):
     """Over the owner's B2C export (9610) lists customs released in the period: built from
     the lists, checked (and validated against the official XSD when configured), queued in
     the outbox. A list already in a summary is refused (409, ``invt_nos[i]``)."""
-    date_from = pages.parse_day(payload["date_from"], "date_from")
-    date_to = pages.parse_day(payload["date_to"], "date_to")
-    folder = pages.xsd_dir()
+    date_from = parse_day(payload["date_from"], "date_from")
+    date_to = parse_day(payload["date_to"], "date_to")
+    config = settings()
 
     def use_case(session: Session):
         result = build_summary(session, owner_code=payload["owner"], date_from=date_from,
                                date_to=date_to, invt_nos=payload.get("invt_nos") or None,
-                               xsd_dir=folder)
+                               settings=config)
         return 201, {"guid": result.message.guid, "type": "CEB701",
                      "state": result.message.state, "cop_no": result.doc.cop_no,
                      "invt_nos": list(result.doc.invt_nos),

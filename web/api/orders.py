@@ -1,12 +1,18 @@
 """Cross-border orders over the API.
 
 Platforms (or their integrators) send orders in batches: a JSON list, or ``{"orders":
-[...]}``, checked completely and stored all or nothing (``wms.outbound.services.
+[...]}``, checked completely and stored all or nothing (``wms.outbound.intake.
 receive_orders``). An order number already received from the platform with the same content
 answers with the stored order (``created: false``); with other content it is refused. Owner
 tokens (``owner_viewer``) may send and read their own owner's orders only. Errors name the
 field as ``orders[2].actual_paid``; an order over a retail limit is refused with the buyer's
 remaining annual quota (``remaining_quota`` beside ``error``).
+
+The warehouse's side has the same doors as the scanner pages, with the same idempotency keys
+(``Idempotency-Key`` header or ``idempotency_key`` field) and the same error codes: a wave
+(``POST /waves``), its lines (``GET /waves/{id}``), picks with short picks
+(``POST /waves/{id}/picks``), packing (``POST /orders/{ref}/pack``), shipping
+(``POST /orders/{ref}/ship``) and a 9810 export's arrival (``POST /orders/{ref}/arrival``).
 """
 from __future__ import annotations
 
@@ -17,16 +23,17 @@ from flask import jsonify, request
 from flask_babel import gettext
 from sqlalchemy.orm import Session, object_session
 
-from wms.core.errors import N_, ValidationError
-from wms.customs.rules import RetailLimits
-from wms.outbound import services as outbound
-from wms.outbound.declare import declare_order
-from wms.outbound.models import ORDER_STATES, TRADE_MODES, SalesOrder
+from wms.core.errors import N_, DomainError, NotFound, ValidationError
+from wms.inventory.models import Warehouse
+from wms.outbound import declare as declaring
+from wms.outbound import fulfilment, intake, overseas, queries
+from wms.outbound.models import ORDER_STATES, TRADE_MODES, SalesOrder, Wave
+from wms.outbound.summary import list_numbers
 
-from .. import orders as pages
 from ..db import db
 from ..errors import error_response, translate_error
 from ..idempotency import write
+from ..settings import settings
 from .core import operation, page_of
 from .schema import Field, Schema
 
@@ -131,7 +138,11 @@ CANCEL_IN = Schema("CancelInput", (
 
 
 def _s(value) -> str | None:
-    return pages.num(value) if value is not None else None
+    return queries.plain_number(value) if value is not None else None
+
+
+def _money(value) -> str:
+    return f"{value:,.2f}"
 
 
 def order_json(o: SalesOrder) -> dict:
@@ -158,7 +169,6 @@ def order_json(o: SalesOrder) -> dict:
 def _destination(o: SalesOrder) -> str | None:
     if not o.destination_warehouse_id:
         return None
-    from wms.inventory.models import Warehouse
     warehouse = (object_session(o) or db()).get(Warehouse, o.destination_warehouse_id)
     return warehouse.code if warehouse else None
 
@@ -172,20 +182,20 @@ def message_ref(m) -> dict:
 
 def order_detail_json(session: Session, o: SalesOrder) -> dict:
     body = order_json(o)
-    quota = pages.order_quota(session, o)
+    quota = queries.order_quota(session, o, settings().retail_limits)
     body["remaining_quota"] = _s(quota)
-    listing = pages.listing_of(session, o)
+    listing = queries.listing_of(session, o)
     if listing is not None:
-        pre_no, invt_no = pages.list_numbers(session, listing)
+        pre_no, invt_no = list_numbers(session, listing)
         body["list"] = {"name": listing.name, "state": listing.state, "pre_no": pre_no,
                         "invt_no": invt_no, "released_at": listing.released_at.isoformat()
                         if listing.released_at else None}
     else:
         body["list"] = None
-    body["messages"] = [message_ref(m) for m in pages.messages_of(session, o)]
+    body["messages"] = [message_ref(m) for m in queries.messages_of(session, o)]
     body["parcels"] = [{"tracking_no": p.tracking_no, "weight_kg": _s(p.weight_kg),
                         "shipped_at": p.shipped_at.isoformat() if p.shipped_at else None}
-                       for p in pages.parcels_of(session, o)]
+                       for p in queries.parcels_of(session, o)]
     return body
 
 
@@ -203,7 +213,7 @@ def _batch(data) -> list:
 ORDER_INDEX = re.compile(r"^orders\[(\d+)\]\.")
 
 
-def limit_response(exc: outbound.LimitExceeded, batch: list):
+def limit_response(exc: intake.LimitExceeded, batch: list):
     """The limit error, with the buyer's remaining annual quota in the message and beside
     the error (the per-transaction message of the service does not carry it)."""
     message = translate_error(exc)
@@ -216,11 +226,12 @@ def limit_response(exc: outbound.LimitExceeded, batch: list):
             year = datetime.fromisoformat(str(data.get("ordered_at"))).year
         except (TypeError, ValueError):
             pass
-        remaining = pages.remaining_quota(db(), str(data.get("buyer_id_number") or ""), year)
+        limits = settings().retail_limits
+        remaining = queries.remaining_quota(db(), str(data.get("buyer_id_number") or ""), year,
+                                            limits)
         message = f"{message}; " + gettext(
             "the buyer has %(remaining)s of %(limit)s left this year",
-            remaining=pages.money(remaining), limit=pages.money(RetailLimits.from_env()
-                                                                .per_year))
+            remaining=_money(remaining), limit=_money(limits.per_year))
     response = error_response(exc.status, exc.code, message, exc.field)
     body = response.get_json()
     body["remaining_quota"] = _s(remaining) if remaining is not None else None
@@ -229,13 +240,14 @@ def limit_response(exc: outbound.LimitExceeded, batch: list):
     return answer
 
 
-def _received(session: Session, results: list[outbound.OrderResult]) -> tuple[int, dict]:
+def _received(session: Session, results: list[intake.OrderResult]) -> tuple[int, dict]:
     items = []
+    limits = settings().retail_limits
     for r in results:
         item = order_json(r.order)
         item["created"] = r.created
         item["remaining_quota"] = _s(r.remaining_quota) if r.created else \
-            _s(pages.order_quota(session, r.order))
+            _s(queries.order_quota(session, r.order, limits))
         items.append(item)
     created = sum(1 for r in results if r.created)
     return (201 if created else 200), {"orders": items, "created": created}
@@ -254,12 +266,13 @@ def orders_receive():
     if data is None:
         raise ValidationError(N_("Send a JSON body with Content-Type application/json"))
     batch = _batch(data)
+    config = settings()
 
     def use_case(session: Session):
-        return _received(session, outbound.receive_orders(session, batch))
+        return _received(session, intake.receive_orders(session, batch, settings=config))
     try:
         return write(data, use_case)
-    except outbound.LimitExceeded as exc:
+    except intake.LimitExceeded as exc:
         return limit_response(exc, batch)
 
 
@@ -267,18 +280,26 @@ def orders_receive():
            response=RECEIVED_BATCH, status=201, roles=WRITERS, body_spec={
                "type": "string", "description": "The CSV file as the body (Content-Type "
                "text/csv; UTF-8 or GB18030): one row per order line, grouped by order_no; "
-               "columns " + ", ".join(pages.ORDER_CSV_COLUMNS) + ". Errors name the line "
+               "columns " + ", ".join(intake.ORDER_CSV_COLUMNS) + ". Errors name the line "
                "and the column, e.g. field \"line 4: qty\"."})
 def orders_receive_csv():
     """All or nothing, like the JSON batch."""
     content = request.get_data()
     if not content.strip():
         raise ValidationError(N_("Send the CSV file as the request body"), field="file")
-    text = pages.decode_upload(content)
+    text = intake.decode_upload(content)
+    config = settings()
 
     def use_case(session: Session):
-        return _received(session, pages.receive_csv(session, text))
-    return write(text, use_case)
+        return _received(session, intake.receive_csv(session, text, settings=config))
+    try:
+        return write(text, use_case)
+    except intake.CsvError as exc:
+        if not isinstance(exc.__cause__, DomainError):
+            raise
+        message = gettext(exc.template, **{**exc.params,
+                                           "detail": translate_error(exc.__cause__)})
+        return error_response(exc.status, exc.code, message, exc.field)
 
 
 @operation("/orders", summary="List orders", tag="orders", response=ORDER, many=True,
@@ -297,19 +318,16 @@ def orders_list():
         raise ValidationError(N_("Must be one of: %(values)s"), field="trade_mode",
                               values=", ".join(TRADE_MODES))
     kind = request.args.get("kind") or None
-    if kind and kind not in pages.KINDS:
+    if kind and kind not in queries.KINDS:
         raise ValidationError(N_("Must be one of: %(values)s"), field="kind",
-                              values=", ".join(pages.KINDS))
-    stmt = outbound.orders_query(state, mode)
-    if kind:
-        stmt = stmt.where(SalesOrder.trade_mode.in_(pages.KINDS[kind]))
-    return jsonify(page_of(stmt, order_json))
+                              values=", ".join(queries.KINDS))
+    return jsonify(page_of(queries.orders_query(state, mode, kind=kind), order_json))
 
 
 @operation("/orders/<ref>", summary="One order with its list, messages and parcels",
            tag="orders", response=ORDER_DETAIL)
 def order_get(ref: str):
-    return jsonify(order_detail_json(db(), pages.resolve_order(db(), ref)))
+    return jsonify(order_detail_json(db(), queries.resolve_order(db(), ref)))
 
 
 @operation("/orders/<ref>/declare", "POST", summary="Declare the order to customs",
@@ -321,11 +339,10 @@ def order_declare(ref: str):
     (``CEB_XSD_DIR``), then queues them in the customs outbox. A message that fails a
     check is refused with code ``ceb_invalid`` / ``ceb_xsd`` naming the element, and
     nothing is queued. Takes no body; send an Idempotency-Key header to make a retry safe."""
-    folder = pages.xsd_dir()
+    config = settings()
 
     def use_case(session: Session):
-        order = pages.resolve_order(session, ref)
-        declare_order(session, order, xsd_dir=folder)
+        order, _listing = declaring.declare(session, ref, settings=config)
         return 201, order_detail_json(session, order)
     return write({}, use_case)
 
@@ -335,8 +352,157 @@ def order_declare(ref: str):
 def order_cancel(ref: str, payload: dict):
     """Only before picking: received, declared or released orders."""
     def use_case(session: Session):
-        order = pages.resolve_order(session, ref)
-        outbound.cancel_order(session, order, payload["reason"].strip())
-        session.flush()
+        order = queries.resolve_order(session, ref, lock=True)
+        intake.cancel_order(session, order, payload["reason"])
+        return 201, order_detail_json(session, order)
+    return write(payload, use_case)
+
+
+# ---------------------------------------------------------------------------- the warehouse
+
+PICKERS = ("operator", "supervisor")
+WAVE_LINE = Schema("WaveLine", (
+    Field("move", "integer", True, "the reserved move to confirm"),
+    Field("location", "string", True, "the location's path"),
+    Field("location_barcode", "string", True),
+    Field("sku", "string", True),
+    Field("gtin", "string", True),
+    Field("name", "string", True),
+    Field("lot", "string", True),
+    Field("expiry", "string", True, "YYYY-MM-DD or empty"),
+    Field("qty", "string", True, "reserved (decimal as a string)"),
+    Field("state", "string", True, "reserved (to pick), done (picked) or cancelled"),
+    Field("picked", "string", True, "what was picked, empty while open"),
+    Field("short", "boolean", True),
+    Field("reason", "string", True, "why less was picked"),
+    Field("order", "string", True, "the order's name"),
+), "One line of a wave, in walking order.")
+WAVE = Schema("Wave", (
+    Field("id", "integer", True),
+    Field("name", "string", True),
+    Field("state", "string", True, enum=Wave.__states__),
+    Field("warehouse", "string", True),
+    Field("orders", "array", True, "the orders in the wave (platform order numbers)"),
+    Field("skipped", "array", True, "orders left out, with the reason (no stock)"),
+    Field("lines", "array", True, items=WAVE_LINE),
+), "A wave: released orders reserved first expiry first out.")
+WAVE_IN = Schema("WaveInput", (
+    Field("warehouse", "string", True, "the warehouse's code", max_length=20),
+    Field("orders", "array", True, "released orders by id, platform order number or name"),
+    Field("idempotency_key", "string", max_length=80),
+), "The released orders to reserve in one wave.")
+PICK_IN = Schema("PickInput", (
+    Field("move", "integer", True, "the wave line (reserved move) picked"),
+    Field("quantity", "string", True, "what was picked (decimal as a string); less than "
+          "reserved is a short pick", max_length=20),
+    Field("reason", "string", description="why less was picked (required then)",
+          max_length=200),
+    Field("location", "string", description="the location barcode scanned: must be the "
+          "line's", max_length=60),
+    Field("product", "string", description="the product scanned (SKU, GTIN or a GS1 label "
+          "with the lot): must be the line's", max_length=400),
+    Field("idempotency_key", "string", max_length=80),
+), "One pick, as the handheld reports it.")
+PICK_OUT = Schema("Pick", (
+    Field("move", "integer", True),
+    Field("sku", "string", True),
+    Field("expected", "string", True),
+    Field("picked", "string", True),
+    Field("short", "boolean", True),
+    Field("left", "integer", True, "lines of the wave still to pick"),
+    Field("wave_state", "string", True),
+), "The pick as recorded.")
+PACK_IN = Schema("PackInput", (
+    Field("tracking_no", "string", True, "the parcel's waybill or UPU S10 number (check "
+          "digit verified)", max_length=40),
+    Field("weight_kg", "string", True, "the parcel's weight (decimal as a string)",
+          max_length=20),
+    Field("idempotency_key", "string", max_length=80),
+), "The parcel of a picked order.")
+DOOR_IN = Schema("WarehouseStep", (
+    Field("idempotency_key", "string", max_length=80),
+), "No data: the order named in the path moves on.")
+
+
+def wave_json(session: Session, wave: Wave, skipped: list[SalesOrder] = ()) -> dict:
+    return {"id": wave.id, "name": wave.name, "state": wave.state,
+            "warehouse": session.get(Warehouse, wave.warehouse_id).code,
+            "orders": [o.order_no for o in queries.wave_orders(session, wave)],
+            "skipped": [f"{o.order_no}: {o.hold_reason}" for o in skipped],
+            "lines": queries.wave_lines(session, wave)}
+
+
+@operation("/waves", "POST", summary="Reserve released orders in a wave", tag="warehouse",
+           body=WAVE_IN, response=WAVE, status=201, roles=PICKERS)
+def wave_create(payload: dict):
+    """First expiry first out from the owner's stock of the order's customs status; an
+    order the stock cannot cover stays released (``skipped`` says why); none covered:
+    409 and no wave. Only released orders of the warehouse join (409 otherwise)."""
+    def use_case(session: Session):
+        started = fulfilment.start_wave(session, payload["warehouse"], payload["orders"])
+        return 201, wave_json(session, started.wave, started.skipped)
+    return write(payload, use_case)
+
+
+@operation("/waves/<wave_id>", summary="A wave with its lines in walking order",
+           tag="warehouse", response=WAVE, roles=PICKERS)
+def wave_get(wave_id: str):
+    return jsonify(wave_json(db(), queries.get_wave(db(), _wave_id(wave_id))))
+
+
+def _wave_id(value: str) -> int:
+    if not value.isdigit() or len(value) > 9:
+        raise NotFound(N_("Wave %(id)s not found"), field="wave", id=value)
+    return int(value)
+
+
+@operation("/waves/<wave_id>/picks", "POST", summary="Confirm a pick", tag="warehouse",
+           body=PICK_IN, response=PICK_OUT, status=201, roles=PICKERS)
+def wave_pick(wave_id: str, payload: dict):
+    """As the handheld's pick: the scanned location and product (and a GS1 label's lot) must
+    be the line's (422 ``location`` / ``product``; an unknown code 404); less than reserved
+    needs a ``reason`` and is recorded as a short pick, the rest released; a line picked
+    already is 404."""
+    def use_case(session: Session):
+        result, wave, left = fulfilment.pick(session, _wave_id(wave_id), fulfilment.PickScan(
+            payload["move"], payload["quantity"], payload.get("reason"),
+            payload.get("location"), payload.get("product")))
+        return 201, {"move": result.move_id, "sku": result.sku,
+                     "expected": _s(result.expected), "picked": _s(result.picked),
+                     "short": result.short, "left": left, "wave_state": wave.state}
+    return write(payload, use_case)
+
+
+@operation("/orders/<ref>/pack", "POST", summary="Pack a picked order", tag="warehouse",
+           body=PACK_IN, response=ORDER_DETAIL, status=201, roles=PICKERS)
+def order_pack(ref: str, payload: dict):
+    """The parcel gets its waybill or S10 number (an S10 with a wrong check digit is 422
+    ``tracking_no``; a number on another parcel 409). The order may also be named by its
+    waybill number."""
+    def use_case(session: Session):
+        order, _parcel = fulfilment.pack(session, ref, payload["tracking_no"],
+                                         payload["weight_kg"])
+        return 201, order_detail_json(session, order)
+    return write(payload, use_case)
+
+
+@operation("/orders/<ref>/ship", "POST", summary="Ship a packed order", tag="warehouse",
+           body=DOOR_IN, response=ORDER_DETAIL, status=201, roles=PICKERS)
+def order_ship(ref: str, payload: dict):
+    """Through the second line: the goods leave the output area for the customer (1210:
+    duty paid, written off the account book) or, for a 9810 export, for transit. Only a
+    packed order ships (409). The order may be named by its waybill or parcel number."""
+    def use_case(session: Session):
+        return 201, order_detail_json(session, fulfilment.ship(session, ref))
+    return write(payload, use_case)
+
+
+@operation("/orders/<ref>/arrival", "POST", summary="A 9810 export arrives overseas",
+           tag="warehouse", body=DOOR_IN, response=ORDER_DETAIL, status=201, roles=PICKERS)
+def order_arrival(ref: str, payload: dict):
+    """The shipped export's goods leave transit for its overseas warehouse's input area,
+    released there; once only (409)."""
+    def use_case(session: Session):
+        order, _destination = overseas.arrive(session, ref)
         return 201, order_detail_json(session, order)
     return write(payload, use_case)

@@ -20,6 +20,7 @@ from wms.returns.models import (BUYER_CHOICES, DISPOSITION_STATES, DISPOSITIONS,
                                 PARCEL_STATES, REQUEST_STATES, ReturnParcel, ReturnRequest)
 
 from ..db import db
+from ..settings import settings
 from ..errors import error_response, translate_error
 from ..idempotency import write
 from .core import operation
@@ -256,7 +257,7 @@ def declare_return(ref: str):
     ``problems``; a late return is 422 ``past_deadline``."""
     def use_case(session: Session):
         r = queries.find_request(session, ref)
-        declaration.declare_return(session, r)
+        declaration.declare_return(session, r, settings=settings())
         return 201, return_json(session, r)
     try:
         return write({}, use_case)

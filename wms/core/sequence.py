@@ -39,9 +39,25 @@ def next_reference(session: Session, prefix: str, when: datetime | None = None) 
     return f"{prefix}/{year}/{number:0{padding}d}"
 
 
-def next_number(session: Session, prefix: str, year: int = 0) -> tuple[int, int]:
+def next_references(session: Session, prefix: str, count: int,
+                    when: datetime | None = None) -> list[str]:
+    """``count`` consecutive references for a batch, in the same three statements as one."""
+    year = (when or utcnow()).year
+    first, padding = next_number(session, prefix, year, count)
+    return [f"{prefix}/{year}/{n:0{padding}d}" for n in range(first, first + count)]
+
+
+def assign_names(session: Session, records, prefix: str) -> None:
+    """Name every unnamed record of a batch from one take of the sequence."""
+    unnamed = [r for r in records if r.name in (None, UNNAMED)]
+    if unnamed:
+        for record, name in zip(unnamed, next_references(session, prefix, len(unnamed))):
+            record.name = name
+
+
+def next_number(session: Session, prefix: str, year: int = 0, count: int = 1) -> tuple[int, int]:
     """The next number of a counter and its padding; ``year=0`` for counters that never
-    restart (SSCC serials)."""
+    restart (SSCC serials). ``count`` numbers are taken: the first is returned."""
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     session.execute(insert(Sequence).values(prefix=prefix, year=year, next_number=1, padding=5)
@@ -52,7 +68,7 @@ def next_number(session: Session, prefix: str, year: int = 0) -> tuple[int, int]
         .with_for_update()
     ).one()
     session.execute(update(Sequence).where(Sequence.id == row.id)
-                    .values(next_number=row.next_number + 1))
+                    .values(next_number=row.next_number + count))
     return row.next_number, row.padding
 
 

@@ -21,7 +21,6 @@ problems look like ``InventoryList[2].gcode``, list indexes counting from 1 like
 """
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -51,7 +50,7 @@ def build(docs: Any | Sequence[Any], transfer: BaseTransfer, signer: Signer | No
     is the record's own guid for a single record (receipts quote that guid), else a new one.
     ``check``: run ``check_business_rules`` (and the transfer's) first and raise
     ``CebValidationError`` on the first problem (all are in ``.errors``). ``xsd_dir``: also
-    validate against the official schema in that folder (see ``xsd_dir_from_env``).
+    validate against the official schema in that folder (``wms.settings.Settings.ceb_xsd_dir``).
     """
     records = list(docs) if isinstance(docs, (list, tuple)) else [docs]
     if check:
@@ -91,23 +90,12 @@ def business_key(doc: Any) -> str:
     return doc.guid
 
 
-def xsd_dir_from_env(default: str | Path | None = None) -> Path | None:
-    """The folder of the official XSD files from ``WMS_CEB_XSD_DIR`` (else ``default``);
-    None when neither names an existing folder."""
-    value = os.environ.get(XSD_DIR_ENV) or default
-    if not value:
-        return None
-    path = Path(value)
-    return path if path.is_dir() else None
-
-
 __all__ = [
     "BaseTransfer", "Signer", "NoSigner", "Order", "OrderItem", "Payment", "Logistics",
     "Inventory", "InventoryItem", "InvtRefund", "InvtRefundItem", "ExportOrder",
     "ExportOrderItem", "ExportLogistics", "ExportInventory", "ExportInventoryItem",
     "SummaryApply", "MessageType", "MESSAGE_TYPES", "MESSAGE_TYPE_BY_CLASS", "XSD_DIR_ENV",
     "build", "build_element", "business_key", "to_bytes", "message_type_of", "doc_fields",
-    "xsd_dir_from_env",
     "validate_against_xsd", "check_business_rules", "check_three_documents", "parse_receipts",
     "parse_return_time", "CebReceipt", "CebValidationError", "Problem", "new_guid", "BEIJING",
 ]

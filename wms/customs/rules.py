@@ -5,7 +5,6 @@ Defaults from DOMAIN.md section 4, held in one dataclass so a deployment can cha
 """
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -17,11 +16,6 @@ class RetailLimits:
     per_transaction: Decimal = Decimal("5000")
     per_year: Decimal = Decimal("26000")
     tax_share: Decimal = Decimal("0.7")  # within limits: VAT and consumption tax at 70 %
-
-    @classmethod
-    def from_env(cls) -> RetailLimits:
-        return cls(per_transaction=Decimal(os.environ.get("WMS_LIMIT_PER_TRANSACTION", "5000")),
-                   per_year=Decimal(os.environ.get("WMS_LIMIT_PER_YEAR", "26000")))
 
 
 def comprehensive_rate(vat_rate: Decimal, consumption_rate: Decimal,

@@ -6,44 +6,28 @@ stored order into the outbox, and the receipts that move it.
 """
 from __future__ import annotations
 
-import os
 from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from wms.core.db import utcnow
-from wms.core.errors import N_, Conflict, NotFound
+from wms.core.errors import N_, Conflict
 from wms.customs import ceb, inbox
+from wms.customs.declarant import base_transfer, declaring_agent
 from wms.customs.models import CustomsMessage
 from wms.customs.outbox import queue_message
 from wms.partners.models import Enterprise
+from wms.settings import Settings
 
 from .models import InventoryList, SalesOrder
-from .services import list_held, list_rejected, list_released
+from .queries import resolve_order
 
 # A receipt answers the message whose number is one lower (CEB622 answers CEB621).
 ANSWERS = {"CEB312": "CEB311", "CEB412": "CEB411", "CEB512": "CEB511", "CEB622": "CEB621",
            "CEB626": "CEB625", "CEB304": "CEB303", "CEB506": "CEB505", "CEB604": "CEB603",
            "CEB702": "CEB701"}
 LIST_TYPES = ("CEB621", "CEB603")
-
-
-def _agent(session: Session) -> Enterprise:
-    code = os.environ.get("WMS_DECLARING_AGENT")
-    stmt = select(Enterprise).where(Enterprise.role_rows.any(role="agent"))
-    if code:
-        stmt = select(Enterprise).where(Enterprise.customs_code == code)
-    agent = session.scalars(stmt.order_by(Enterprise.id)).first()
-    if agent is None:
-        raise NotFound(N_("No customs agent enterprise is registered to declare"),
-                       field="agent")
-    return agent
-
-
-def base_transfer(agent: Enterprise) -> ceb.BaseTransfer:
-    return ceb.BaseTransfer(cop_code=agent.customs_code, cop_name=agent.name,
-                            dxp_id=os.environ.get("WMS_DXP_ID", "DXPENT0000000001"))
 
 
 def _weights(order: SalesOrder) -> tuple[Decimal, Decimal]:
@@ -164,20 +148,21 @@ def _documents(order: SalesOrder, agent: Enterprise, now) -> list:
 
 
 def declare_order(session: Session, order: SalesOrder, *,
-                  xsd_dir: str | None = None) -> InventoryList:
+                  settings: Settings | None = None) -> InventoryList:
     """Queue the order's documents and its inventory list in the outbox (checked against
-    the business rules always, and the official XSD when configured)."""
+    the business rules always, and the official XSD when the settings name its folder)."""
+    settings = settings or Settings.from_env()
     if order.state != "received":
         raise Conflict(N_("Order %(name)s is %(state)s: it was declared already"),
                        field="order", name=order.name, state=order.state)
-    agent = _agent(session)
-    transfer = base_transfer(agent)
+    agent = declaring_agent(session, settings)
+    transfer = base_transfer(agent, settings)
     now = utcnow()
     listing = InventoryList(order_id=order.id)
     session.add(listing)
     listing.assign_name(session, f"{order.warehouse.code}/INVT")
     for doc in _documents(order, agent, now):
-        xml = ceb.build(doc, transfer, xsd_dir=xsd_dir or ceb.xsd_dir_from_env())
+        xml = ceb.build(doc, transfer, xsd_dir=settings.ceb_xsd_dir)
         message_type = ceb.MESSAGE_TYPE_BY_CLASS[type(doc)].code
         message = queue_message(session, message_type, xml.decode("utf-8"), guid=doc.guid,
                                 business_key=order.order_no, owner_id=order.owner_id)
@@ -187,6 +172,13 @@ def declare_order(session: Session, order: SalesOrder, *,
     order.transition("declared", reason=listing.name)
     session.flush()
     return listing
+
+
+def declare(session: Session, ref, *, settings: Settings | None = None
+            ) -> tuple[SalesOrder, InventoryList]:
+    """The door: the order named by id, number or name, locked, then declared."""
+    order = resolve_order(session, ref, lock=True)
+    return order, declare_order(session, order, settings=settings)
 
 
 @inbox.handles(*LIST_TYPES)
@@ -211,3 +203,28 @@ def _drive_list(session: Session, message: CustomsMessage, status: str, info: st
         list_held(session, order, listing, info)
     elif status == "100" and listing.state in ("sent", "held"):
         list_rejected(session, order, listing, info)
+
+
+def list_released(session: Session, order: SalesOrder, listing: InventoryList,
+                  info: str | None = None) -> None:
+    """800: customs released the list; the order may be picked."""
+    listing.transition("released", reason=info)
+    listing.released_at = utcnow()
+    order.hold_reason = None
+    order.transition("released", reason=info)
+
+
+def list_held(session: Session, order: SalesOrder, listing: InventoryList,
+              info: str | None = None) -> None:
+    """500: held for inspection; nothing leaves until released."""
+    listing.transition("held", reason=info)
+    order.hold_reason = info
+    order.transition("held", reason=info)
+
+
+def list_rejected(session: Session, order: SalesOrder, listing: InventoryList,
+                  info: str | None = None) -> None:
+    """100: rejected with the reason shown; the buyer's quota is not used."""
+    listing.transition("rejected", reason=info)
+    order.hold_reason = info
+    order.transition("rejected", reason=info)

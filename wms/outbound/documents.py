@@ -6,7 +6,6 @@ reportlab ships (as ``wms.inbound.documents``), so the PDF needs no font files.
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -17,61 +16,13 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from wms.catalog.models import Lot, Product
-from wms.inventory.models import Location, StockMove
-
-from .models import ShortPick, Wave
-from .services import wave_moves
+from .models import Wave
+from .queries import PickRow
 
 FONT = "STSong-Light"
 BEIJING = ZoneInfo("Asia/Shanghai")
 STATE_TITLES = {"reserved": "待拣 open", "done": "已拣 picked", "cancelled": "未拣 not picked"}
-
-
-@dataclass(frozen=True)
-class PickRow:
-    """One line of the pick list: where, what, how many, for which order."""
-    move: StockMove
-    product: Product
-    location: Location
-    lot: Lot | None
-    order_name: str
-    gnum: str
-    short: ShortPick | None
-
-    @property
-    def expected(self) -> Decimal:
-        return self.short.expected_qty if self.short else self.move.quantity
-
-    @property
-    def picked(self) -> Decimal | None:
-        if self.short is not None:
-            return self.short.picked_qty
-        return self.move.quantity if self.move.state == "done" else None
-
-
-def pick_rows(session: Session, wave: Wave) -> list[PickRow]:
-    """The wave's lines sorted by location path (the walk through the warehouse), then
-    product and lot; picked and short lines stay on the list with what happened."""
-    moves = wave_moves(session, wave)
-    locations = {loc.id: loc for loc in session.scalars(select(Location).where(
-        Location.id.in_({m.from_location_id for m in moves} or {0})))}
-    lots = {lot.id: lot for lot in session.scalars(select(Lot).where(
-        Lot.id.in_({m.lot_id for m in moves if m.lot_id} or {0})))}
-    products = {p.id: p for p in session.scalars(select(Product).where(
-        Product.id.in_({m.product_id for m in moves} or {0})))}
-    shorts = {s.move_id: s for s in session.scalars(select(ShortPick).where(
-        ShortPick.wave_id == wave.id))}
-    rows = []
-    for move in moves:
-        order_name, _, gnum = (move.reason or "").rpartition("#")
-        rows.append(PickRow(move, products[move.product_id], locations[move.from_location_id],
-                            lots.get(move.lot_id), order_name, gnum, shorts.get(move.id)))
-    return sorted(rows, key=lambda r: (r.location.full_path, r.product.sku,
-                                       r.lot.name if r.lot else "", r.move.id))
 
 
 def _font() -> str:

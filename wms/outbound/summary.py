@@ -24,9 +24,10 @@ from wms.customs import ceb
 from wms.customs.ceb_base import CEB_NS
 from wms.customs.models import CustomsMessage
 from wms.customs.outbox import queue_message
+from wms.customs.declarant import base_transfer, declaring_agent
 from wms.partners.models import Enterprise
+from wms.settings import Settings
 
-from .declare import _agent, base_transfer
 from .models import InventoryList, SalesOrder
 
 BEIJING = ZoneInfo("Asia/Shanghai")
@@ -127,16 +128,29 @@ def summary_messages(session: Session, owner_id: int | None = None) -> list[Cust
     return list(session.scalars(scope_to_owner(stmt, CustomsMessage.owner_id)))
 
 
+def parse_day(value: str | None, field: str) -> date | None:
+    """A day of the period as YYYY-MM-DD; empty: None."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        return datetime.strptime(value, "%Y-%m-%d").date()
+    except ValueError:
+        raise ValidationError(N_("Date must be YYYY-MM-DD"), field=field) from None
+
+
 def invt_nos_of(message: CustomsMessage) -> list[str]:
     root = etree.fromstring(message.xml.encode("utf-8"))
     return [e.text for e in root.iter(f"{{{CEB_NS}}}invtNo") if e.text]
 
 
 def build_summary(session: Session, *, owner_code: str, date_from: date, date_to: date,
-                  invt_nos: list[str] | None = None, xsd_dir: str | None = None
-                  ) -> SummaryResult:
+                  invt_nos: list[str] | None = None, settings: Settings | None = None,
+                  xsd_dir: str | None = None) -> SummaryResult:
     """Build, check and queue the CEB701 for the owner's released 9610 lists of the period
-    (all of them, or the ``invt_nos`` chosen among them)."""
+    (all of them, or the ``invt_nos`` chosen among them). ``xsd_dir`` overrides the
+    settings' folder (the reports page passes the app's)."""
+    settings = (settings or Settings.from_env()).with_xsd_dir(xsd_dir)
     if date_from is None or date_to is None:
         raise ValidationError(N_("Give the period: from and to"),
                               field="date_from" if date_from is None else "date_to")
@@ -166,7 +180,7 @@ def build_summary(session: Session, *, owner_code: str, date_from: date, date_to
     if not chosen:
         raise ValidationError(N_("No released 9610 list of %(owner)s to sum up in this "
                                  "period"), field="invt_nos", owner=owner.customs_code)
-    agent = _agent(session)
+    agent = declaring_agent(session, settings)
     warehouse = chosen[0].order.warehouse
     now = utcnow()
     start, end = _bounds(date_from, date_to)
@@ -178,7 +192,7 @@ def build_summary(session: Session, *, owner_code: str, date_from: date, date_to
         decl_agent_code=agent.customs_code, decl_agent_name=agent.name,
         invt_nos=[c.invt_no for c in chosen],
         start_time=start, end_time=end - timedelta(seconds=1))
-    xml = ceb.build(doc, base_transfer(agent), xsd_dir=xsd_dir or ceb.xsd_dir_from_env())
+    xml = ceb.build(doc, base_transfer(agent, settings), xsd_dir=settings.ceb_xsd_dir)
     message = queue_message(session, SUMMARY_TYPE, xml.decode("utf-8"), guid=doc.guid,
                             business_key=doc.cop_no, owner_id=owner.id)
     return SummaryResult(message, doc, chosen)

@@ -8,18 +8,17 @@ annual quota), 100 rejects (non-bonded handling only).
 """
 from __future__ import annotations
 
-import os
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from wms.core.db import utcnow
-from wms.core.errors import N_, Conflict, NotFound, ValidationError
+from wms.core.errors import N_, Conflict, ValidationError
 from wms.customs import ceb, inbox
+from wms.customs.declarant import base_transfer, declaring_agent
 from wms.customs.models import CustomsMessage, CustomsReceipt
 from wms.customs.outbox import queue_message
 from wms.outbound.models import InventoryList
-from wms.partners.models import Enterprise
+from wms.settings import Settings
 
 from .models import ReturnDeclaration, ReturnRequest
 from .queries import OPEN_STATES, declaration_of, listing_of, num
@@ -40,18 +39,6 @@ class DocumentsDisagree(ValidationError):
         self.problems = problems
         self.extra = {"problems": [{"document": p["document"], "field": p["field"],
                                     "detail": p["detail"]} for p in problems]}
-
-
-def _agent(session: Session) -> Enterprise:
-    code = os.environ.get("WMS_DECLARING_AGENT")
-    stmt = select(Enterprise).where(Enterprise.role_rows.any(role="agent"))
-    if code:
-        stmt = select(Enterprise).where(Enterprise.customs_code == code)
-    agent = session.scalars(stmt.order_by(Enterprise.id)).first()
-    if agent is None:
-        raise NotFound(N_("No customs agent enterprise is registered to declare"),
-                       field="agent")
-    return agent
 
 
 def list_number(session: Session, listing: InventoryList) -> str | None:
@@ -165,7 +152,7 @@ def declarable_problems(session: Session, request: ReturnRequest) -> list[dict]:
 
 
 def declare_return(session: Session, request: ReturnRequest, *,
-                   xsd_dir: str | None = None) -> ReturnDeclaration:
+                   settings: Settings | None = None) -> ReturnDeclaration:
     """Generate the CEB625 return application into the customs outbox when order, list,
     waybill and items agree; its CEB626 receipt decides. The request is locked, so a
     second click cannot queue a second CEB625."""
@@ -188,8 +175,8 @@ def declare_return(session: Session, request: ReturnRequest, *,
         raise DocumentsDisagree(problems)
     order, now = request.order, utcnow()
     listing = listing_of(session, order)
-    agent = _agent(session)
-    from wms.outbound.declare import base_transfer
+    settings = settings or Settings.from_env()
+    agent = declaring_agent(session, settings)
     doc = ceb.InvtRefund(
         app_time=now, customs_code=order.warehouse.customs_area_code or "",
         order_no=order.order_no, ebp_code=order.platform.customs_code,
@@ -204,7 +191,7 @@ def declare_return(session: Session, request: ReturnRequest, *,
         items=[ceb.InvtRefundItem(gnum=ln.gnum, gcode=ln.product.hs_code,
                                   gname=ln.product.gname, qty=ln.qty,
                                   unit=ln.product.customs_unit) for ln in request.lines])
-    xml = ceb.build(doc, base_transfer(agent), xsd_dir=xsd_dir or ceb.xsd_dir_from_env())
+    xml = ceb.build(doc, base_transfer(agent, settings), xsd_dir=settings.ceb_xsd_dir)
     message = queue_message(session, "CEB625", xml.decode("utf-8"), guid=doc.guid,
                             business_key=request.name, owner_id=request.owner_id)
     declaration = ReturnDeclaration(request_id=request.id, message_id=message.id,

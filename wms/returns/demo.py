@@ -96,9 +96,9 @@ def ship_order(session: Session, order_no: str, buyer: tuple[str, str], sku: str
                price: str) -> SalesOrder:
     """A 1210 order taken all the way to shipped through the outbound services."""
     from wms.logistics.identifiers import make_s10
-    from wms.outbound import services as outbound
+    from wms.outbound import fulfilment, intake, queries as outbound_queries
     from wms.outbound.declare import declare_order
-    order = outbound.receive_order(session, order_data(order_no, buyer, sku, qty, price)).order
+    order = intake.receive_order(session, order_data(order_no, buyer, sku, qty, price)).order
     listing = declare_order(session, order)
     send_pending(session, customs_gateway())
     for message in session.scalars(select(CustomsMessage).where(
@@ -107,13 +107,13 @@ def ship_order(session: Session, order_no: str, buyer: tuple[str, str], sku: str
         apply_receipt_file(session, receipt_for(message, status, "放行" if status == "800" else
                                             "入库成功"))
     warehouse = order.warehouse
-    wave = outbound.create_wave(session, warehouse, [order])
-    for move in outbound.wave_moves(session, wave):
+    wave = fulfilment.create_wave(session, warehouse, [order])
+    for move in outbound_queries.wave_moves(session, wave):
         if move.state == "reserved":
-            outbound.confirm_pick(session, wave, move.id, move.quantity)
-    outbound.pack_order(session, order, tracking_no=make_s10("EB", int(order_no[-8:]), "CN"),
+            fulfilment.confirm_pick(session, wave, move.id, move.quantity)
+    fulfilment.pack_order(session, order, tracking_no=make_s10("EB", int(order_no[-8:]), "CN"),
                         weight_kg=str(qty * Decimal("1.1")))
-    outbound.ship_order(session, order)
+    fulfilment.ship_order(session, order)
     return order
 
 

@@ -18,11 +18,12 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from wms.settings import Settings
 from wms.catalog.models import Product
 from wms.core.context import current_actor
 from wms.core.db import utcnow
 from wms.core.errors import N_, Conflict, DomainError, Forbidden, NotFound, ValidationError
-from wms.customs.rules import CENT, RetailLimits, line_tax
+from wms.customs.rules import CENT, line_tax
 from wms.inventory.models import StockMove
 from wms.inventory.services import MoveLine, new_document, post_moves, virtual_location
 from wms.outbound.models import OrderLine, SalesOrder
@@ -284,7 +285,7 @@ def _replacement_order(session: Session, request: ReturnRequest, line: ReturnLin
                        ) -> tuple[SalesOrder | None, str | None]:
     """The replacement order, through ``outbound.receive_order`` (limits, stock, amounts all
     checked as for any order); None and why (a stored message) when it cannot be taken."""
-    from wms.outbound.services import receive_order
+    from wms.outbound.intake import receive_order
     original = request.order
     order_line = session.get(OrderLine, line.order_line_id)
     product = line.product
@@ -295,7 +296,7 @@ def _replacement_order(session: Session, request: ReturnRequest, line: ReturnLin
         if product is None:
             raise ValidationError(N_("No product %(code)s of this owner"), field=field_name,
                                   code=product_code)
-    limits = RetailLimits.from_env()
+    limits = Settings.from_env().retail_limits
     price = order_line.price if product.id == order_line.product_id else \
         product.declared_price
     total = (price * line.qty).quantize(CENT)

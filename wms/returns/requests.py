@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from wms.settings import Settings
 from wms.core.db import utcnow
 from wms.core.errors import N_, Conflict, ValidationError
 from wms.core.scoping import visible_owner
@@ -118,7 +119,7 @@ def create_request(session: Session, data: dict, *, rules: ReturnRules | None = 
     flagged ``late``: it goes to non-bonded handling and is never declared as bonded.
     ``warnings`` holds codes of ``messages.LATE_REASONS``.
     """
-    rules = rules or ReturnRules.from_env()
+    rules = rules or ReturnRules.of(Settings.from_env())
     platform_no = text_field(data, "platform_return_no", 60)
     if platform_no:
         existing = session.scalar(select(ReturnRequest).where(

@@ -4,12 +4,12 @@ to bonded stock. Why a return is late or may not be restocked is kept as a code
 (``messages.LATE_REASONS``, ``messages.BONDED_REFUSALS``)."""
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from wms.settings import Settings
 from wms.core.db import utcnow
 from wms.core.errors import ValidationError
 from wms.outbound.models import InventoryList
@@ -33,9 +33,9 @@ class ReturnRules:
     arrive_days: int = 45
 
     @classmethod
-    def from_env(cls) -> ReturnRules:
-        return cls(apply_days=int(os.environ.get("WMS_RETURN_APPLY_DAYS", "30")),
-                   arrive_days=int(os.environ.get("WMS_RETURN_ARRIVE_DAYS", "45")))
+    def of(cls, settings: Settings) -> ReturnRules:
+        return cls(apply_days=settings.return_apply_days,
+                   arrive_days=settings.return_arrive_days)
 
 
 def deadlines(listing: InventoryList, rules: ReturnRules) -> tuple[datetime, datetime]:
