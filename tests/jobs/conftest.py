@@ -14,7 +14,8 @@ from wms.jobs.runner import JobContext
 from wms.jobs.settings import JobSettings
 
 REDIS_URL = os.environ.get("WMS_TEST_QUEUE_URL")
-QUEUES = ["sqlite"] + (["redis"] if REDIS_URL else [])
+PG_URL = os.environ.get("WMS_TEST_DATABASE_URL")
+QUEUES = ["sqlite"] + (["redis"] if REDIS_URL else []) + (["postgresql"] if PG_URL else [])
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=timezone.utc)
 
 
@@ -53,9 +54,18 @@ def job_settings(tmp_path, queue_url: str | None = None, **env) -> JobSettings:
 
 @pytest.fixture(params=QUEUES)
 def queue_url(request, tmp_path):
-    """A real, empty queue storage: a SQLite file of this test, or Redis db 15 flushed."""
+    """A real, empty queue storage: a SQLite file of this test, Redis db 15 flushed, or
+    huey's PostgreSQL storage in a schema of its own."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'queue.db'}"
+        return
+    if request.param == "postgresql":
+        from tests.conftest import create_pg_schema, drop_pg_schema
+        schema, engine = create_pg_schema(tables=False)
+        base = PG_URL.replace("postgresql+psycopg://", "postgresql://")
+        yield base + ("&" if "?" in base else "?") + f"options=-csearch_path%3D{schema}"
+        huey.storage.close()
+        drop_pg_schema(schema, engine)
         return
     import redis
     client = redis.Redis.from_url(REDIS_URL)

@@ -91,7 +91,7 @@ def test_the_alert_webhooks_are_delivered_by_the_webhook_job(db, jobs, train):  
     assert json.loads(body)["shipment"]["reference"] == "X8025-TEST"
 
 
-def test_deliveries_of_a_paused_subscription_wait_and_go_when_it_is_back(db, jobs, train):  # noqa: F811,E501
+def test_a_paused_subscriptions_deliveries_wait_until_it_is_back(db, jobs, train):  # noqa: F811
     hooks = create_subscription(db, url="https://erp.example/hooks", secret="s" * 20)
     lg.ingest_events(db, "rail:crct", [dict(id="p1", code="DEPA",
                                             unit=train.container.identifier, node="LANZHOU",

@@ -87,7 +87,7 @@ def sweep_shipment(session: Session, shipment_id: int, last_event: datetime | No
     return raised
 
 
-@job("logistics_sweep", "Re-estimate shipments, raise late and no-report alerts")
+@job("logistics_sweep", N_("Re-estimate shipments, raise late and no-report alerts"))
 def logistics_sweep(ctx: JobContext) -> dict[str, int]:
     from wms.logistics.models import Shipment, TrackingEvent
     now = ctx.clock()
@@ -145,7 +145,7 @@ def deadline_candidates(session: Session, settings, now: datetime) -> list[dict]
     return found
 
 
-@job("deadline_notices", "Raise notices for declaration and return deadlines")
+@job("deadline_notices", N_("Raise notices for declaration and return deadlines"))
 def deadline_notices(ctx: JobContext) -> dict[str, int]:
     now = ctx.clock()
 

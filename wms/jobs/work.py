@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from wms.core.db import run_in_transaction
-from wms.core.errors import DomainError
+from wms.core.errors import N_, DomainError
 from wms.core.idempotency import IdempotencyKey
 
 from .models import ReceiptFile
@@ -23,7 +23,7 @@ class JobItemsFailed(RuntimeError):
     """Some items failed (they stay waiting); the run is recorded as failed with the first."""
 
 
-@job("customs_send", "Send draft customs messages")
+@job("customs_send", N_("Send draft customs messages"))
 def send_customs_messages(ctx: JobContext) -> dict[str, int]:
     from wms.customs.outbox import draft_ids, send_message
     gateway = ctx.customs_gateway()
@@ -71,7 +71,7 @@ def _refuse_file(session: Session, name: str, content: bytes, error: str) -> Non
     session.flush()
 
 
-@job("customs_receive", "Apply customs receipts from the gateway")
+@job("customs_receive", N_("Apply customs receipts from the gateway"))
 def receive_customs_receipts(ctx: JobContext) -> dict[str, int]:
     gateway = ctx.customs_gateway()
     applied = repeated = rejected = 0
@@ -97,7 +97,7 @@ def receive_customs_receipts(ctx: JobContext) -> dict[str, int]:
     return {"applied": applied, "repeated": repeated, "rejected": rejected}
 
 
-@job("webhooks_deliver", "Deliver due webhooks")
+@job("webhooks_deliver", N_("Deliver due webhooks"))
 def deliver_webhooks(ctx: JobContext) -> dict[str, int]:
     from wms.logistics.webhooks import DeliveryRun, deliver_one, due_delivery_ids
     post = ctx.webhook_post()
@@ -112,9 +112,10 @@ def deliver_webhooks(ctx: JobContext) -> dict[str, int]:
             "retrying": run.retrying, "failed": run.failed}
 
 
-@job("idempotency_cleanup", "Remove old idempotency keys")
+@job("idempotency_cleanup", N_("Remove old idempotency keys"))
 def clean_idempotency_keys(ctx: JobContext) -> dict[str, int]:
-    """Keys older than ``WMS_IDEMPOTENCY_KEEP_HOURS``: a replay that late would run as a new request."""
+    """Keys older than ``WMS_IDEMPOTENCY_KEEP_HOURS``: a replay that late would run as a new
+    request, so the setting is longer than any handheld stays offline."""
     limit = ctx.clock() - ctx.settings.idempotency_keep
 
     def clean(session: Session) -> int:
