@@ -32,17 +32,19 @@ def deliveries(session, event: str) -> list[WebhookDelivery]:
 def test_a_quiet_train_raises_no_report_then_late_once_each(db, jobs, train):  # noqa: F811
     hooks = create_subscription(db, url="https://erp.example/hooks", secret="s" * 20)
     paused = create_subscription(db, url="https://paused.example/hooks", secret="p" * 20)
-    lg.ingest_events(db, "rail:crct", [dict(id="q1", code="DEPA",
-                                            unit=train.container.identifier, node="LANZHOU",
-                                            time=T0)], now=T0 + timedelta(hours=1))
+    unit = train.container.identifier  # the container reports, not the shipment itself
+    lg.ingest_events(db, "rail:crct", [
+        dict(id="q1", code="DEPA", unit=unit, node="LANZHOU", time=T0),
+        dict(id="q2", code="ARRI", unit=unit, node="WUWEI", time=T0 + timedelta(hours=20))],
+        now=T0 + timedelta(hours=21))
     set_subscription_active(db, paused.id, False)
     db.commit()
 
-    jobs.clock.now = T0 + timedelta(hours=30)  # rail reports within 36 h: all is well
+    jobs.clock.now = T0 + timedelta(hours=50)  # 30 h since Wuwei: rail reports within 36 h
     assert run_job(jobs, "logistics_sweep", force=True).counts == {
         "shipments": 1, "late": 0, "no_report": 0, "published": 0}
 
-    jobs.clock.now = T0 + timedelta(hours=40)
+    jobs.clock.now = T0 + timedelta(hours=60)
     assert run_job(jobs, "logistics_sweep", force=True).counts == {
         "shipments": 1, "late": 0, "no_report": 1, "published": 1}
     fresh(db)
@@ -56,7 +58,7 @@ def test_a_quiet_train_raises_no_report_then_late_once_each(db, jobs, train):  #
     assert json.loads(events[0].payload)["alert"]["kind"] == "no_report"
 
     # Sweeping again raises nothing new and sends nothing twice.
-    jobs.clock.now = T0 + timedelta(hours=41)
+    jobs.clock.now = T0 + timedelta(hours=61)
     assert run_job(jobs, "logistics_sweep", force=True).counts["no_report"] == 0
     fresh(db)
     assert len(deliveries(db, "shipment.alert")) == 1 and len(list(db.scalars(
@@ -130,3 +132,27 @@ def test_deadlines_raise_notices_from_the_warning_on_once(demo, jobs):
     assert run_job(jobs, "deadline_notices", force=True).counts == {}
     fresh(demo)
     assert len(deliveries(demo, "notice.deadline")) == 8
+
+
+def test_raising_notices_is_set_based(db, statements):
+    """The statements to raise notices (and their webhook events) do not grow with their
+    number: 10 and 1,000 cost the same."""
+    from wms.jobs.notices import raise_notices
+    create_subscription(db, url="https://erp.example/hooks", secret="s" * 20)
+    db.flush()
+
+    def candidates(start: int, n: int) -> list[dict]:
+        return [dict(kind="declaration_due", role="customs_clerk", owner_id=None,
+                     subject_id=start + i, reference=f"R{start + i}", due_at=None,
+                     message="Receipt %(reference)s: the entry declaration is due")
+                for i in range(n)]
+    counts = []
+    for start, n in ((1, 10), (100, 1000)):
+        with statements() as sent:
+            assert raise_notices(db, candidates(start, n), utcnow()) == {"declaration_due": n}
+        counts.append(len(sent))
+    assert counts[0] == counts[1] <= 4
+    assert len(deliveries(db, "notice.deadline")) == 1010
+    with statements() as sent:  # raised before: nothing more
+        assert raise_notices(db, candidates(1, 10), utcnow()) == {}
+    assert len(sent) == 1

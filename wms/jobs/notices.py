@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import insert, select, tuple_
 from sqlalchemy.orm import Session
 
 from wms.core.errors import N_
@@ -26,38 +26,44 @@ def _existing(session: Session, keys: list[tuple[str, int]]) -> set[tuple[str, i
     return {(kind, subject_id) for kind, subject_id in rows}
 
 
-def _send_event(session: Session, notice: Notice, extra: dict, shipment_id: int | None,
-                now: datetime) -> None:
-    from wms.logistics.webhooks import EVENT_ALERT, EVENT_NOTICE, queue_event
-    event = EVENT_ALERT if notice.kind.startswith("alert_") else EVENT_NOTICE
-    payload = {"event": event, "notice": {
-        "id": notice.id, "kind": notice.kind, "reference": notice.reference,
-        "due_at": notice.due_at.isoformat() if notice.due_at else None,
-        "created_at": notice.created_at.isoformat()}, **extra}
-    queue_event(session, event, payload, owner_id=notice.owner_id, shipment_id=shipment_id,
-                now=now)
+def _event(notice: dict, extra: dict) -> tuple[str, dict]:
+    from wms.logistics.webhooks import EVENT_ALERT, EVENT_NOTICE
+    event = EVENT_ALERT if notice["kind"].startswith("alert_") else EVENT_NOTICE
+    return event, {"event": event, "notice": {
+        "kind": notice["kind"], "reference": notice["reference"],
+        "due_at": notice["due_at"].isoformat() if notice["due_at"] else None,
+        "created_at": notice["created_at"].isoformat()}, **extra}
 
 
 def raise_notices(session: Session, candidates: list[dict], now: datetime) -> dict[str, int]:
-    """Add the notices not raised before (one per kind and subject) and send each once."""
+    """Add the notices not raised before (one per kind and subject) and send each once as a
+    webhook event, in a fixed number of statements whatever the number of candidates."""
+    from wms.logistics.webhooks import active_subscriptions, add_deliveries, deliveries_for
     seen = _existing(session, [(c["kind"], c["subject_id"]) for c in candidates])
-    counts: dict[str, int] = {}
+    raised: list[tuple[dict, dict]] = []
     for candidate in candidates:
         key = (candidate["kind"], candidate["subject_id"])
         if key in seen:
             continue
         seen.add(key)
         params = {"reference": candidate["reference"], **candidate.get("params", {})}
-        notice = Notice(kind=candidate["kind"], role=candidate["role"],
-                        owner_id=candidate["owner_id"], subject_id=candidate["subject_id"],
-                        reference=candidate["reference"], message=candidate["message"],
-                        params=json.dumps(params, ensure_ascii=False),
-                        due_at=candidate.get("due_at"), created_at=now)
-        session.add(notice)
-        session.flush()
-        _send_event(session, notice, candidate.get("event", {}),
-                    candidate.get("shipment_id"), now)
-        counts[candidate["kind"]] = counts.get(candidate["kind"], 0) + 1
+        raised.append((dict(kind=candidate["kind"], role=candidate["role"],
+                            owner_id=candidate["owner_id"], subject_id=candidate["subject_id"],
+                            reference=candidate["reference"], message=candidate["message"],
+                            params=json.dumps(params, ensure_ascii=False),
+                            due_at=candidate.get("due_at"), created_at=now), candidate))
+    if not raised:
+        return {}
+    session.execute(insert(Notice), [notice for notice, _ in raised])
+    subscriptions = active_subscriptions(session)
+    deliveries = []
+    counts: dict[str, int] = {}
+    for notice, candidate in raised:
+        event, payload = _event(notice, candidate.get("event", {}))
+        deliveries += deliveries_for(subscriptions, event, payload, owner_id=notice["owner_id"],
+                                     shipment_id=candidate.get("shipment_id"), now=now)
+        counts[notice["kind"]] = counts.get(notice["kind"], 0) + 1
+    add_deliveries(session, deliveries)
     return counts
 
 

@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from typing import Callable
 from urllib.parse import urlparse
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from wms.core.context import current_actor
@@ -124,39 +124,46 @@ def status_payload(shipment: Shipment, previous: str | None) -> dict:
 
 
 def queue_status_change(session: Session, shipment: Shipment, previous: str | None, *,
-                        now: datetime | None = None) -> list[WebhookDelivery]:
+                        now: datetime | None = None) -> int:
     """Queue one delivery per active subscription that sees this shipment."""
     return queue_event(session, EVENT_STATUS_CHANGED, status_payload(shipment, previous),
                        owner_id=shipment.owner_id, shipment_id=shipment.id, now=now)
 
 
-def queue_event(session: Session, event: str, payload: dict, *, owner_id: int | None,
-                shipment_id: int | None = None, now: datetime | None = None
-                ) -> list[WebhookDelivery]:
-    """Queue ``payload`` for every active subscription that sees ``owner_id``'s records
-    (subscriptions to all owners see everything; an owner's see only theirs)."""
-    now = now or utcnow()
-    stmt = select(WebhookSubscription).where(WebhookSubscription.active.is_(True))
-    if owner_id is None:
-        stmt = stmt.where(WebhookSubscription.owner_id.is_(None))
-    else:
-        stmt = stmt.where(or_(WebhookSubscription.owner_id.is_(None),
-                              WebhookSubscription.owner_id == owner_id))
+def active_subscriptions(session: Session) -> list[WebhookSubscription]:
+    return list(session.scalars(select(WebhookSubscription).where(
+        WebhookSubscription.active.is_(True)).order_by(WebhookSubscription.id)))
+
+
+def deliveries_for(subscriptions: list[WebhookSubscription], event: str, payload: dict, *,
+                   owner_id: int | None, shipment_id: int | None, now: datetime) -> list[dict]:
+    """The rows of one signed delivery per subscription that sees ``owner_id``'s records (a
+    subscription to all owners sees everything; an owner's sees only theirs)."""
     body = json.dumps(payload, ensure_ascii=False, sort_keys=True)
-    deliveries = []
-    for subscription in session.scalars(stmt.order_by(WebhookSubscription.id)):
-        delivery = WebhookDelivery(subscription_id=subscription.id, shipment_id=shipment_id,
-                                   event=event, payload=body,
-                                   signature=sign(body.encode(), subscription.secret),
-                                   status="pending", attempts=0, next_attempt_at=now,
-                                   created_at=now)
-        session.add(delivery)
-        deliveries.append(delivery)
-    session.flush()
-    if deliveries:
+    return [dict(subscription_id=s.id, shipment_id=shipment_id, event=event, payload=body,
+                 signature=sign(body.encode(), s.secret), status="pending", attempts=0,
+                 next_attempt_at=now, created_at=now)
+            for s in subscriptions
+            if s.active and (s.owner_id is None or s.owner_id == owner_id)]
+
+
+def add_deliveries(session: Session, rows: list[dict]) -> int:
+    """Write the deliveries in one statement and have the worker deliver them after the
+    commit."""
+    if rows:
+        session.execute(insert(WebhookDelivery), rows)
         from wms.jobs.queue import kick_after_commit
         kick_after_commit(session, "webhooks_deliver")
-    return deliveries
+    return len(rows)
+
+
+def queue_event(session: Session, event: str, payload: dict, *, owner_id: int | None,
+                shipment_id: int | None = None, now: datetime | None = None) -> int:
+    """Queue ``payload`` for every active subscription that sees ``owner_id``'s records;
+    how many deliveries were queued."""
+    return add_deliveries(session, deliveries_for(
+        active_subscriptions(session), event, payload, owner_id=owner_id,
+        shipment_id=shipment_id, now=now or utcnow()))
 
 
 def backoff(attempts: int, base: timedelta = BASE_DELAY, cap: timedelta = MAX_DELAY) -> timedelta:
