@@ -110,3 +110,14 @@ def test_redis_down_the_declaration_still_succeeds_and_the_sweep_sends_it(client
     assert run_job(jobs, "customs_send").counts == {"sent": len(drafts)}
     fresh(db)
     assert {db.get(CustomsMessage, m.id).state for m in drafts} == {"sent"}
+
+
+def test_the_page_knows_every_job_in_a_fresh_process():
+    """A web host imports no task module: the jobs the page lists register all the same."""
+    import subprocess
+    import sys
+    out = subprocess.run([sys.executable, "-c", "from wms.jobs import queries, runner; "
+                          "print(sorted(runner.JOBS))"], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip() == str(["customs_receive", "customs_send", "deadline_notices",
+                               "idempotency_cleanup", "logistics_sweep", "webhooks_deliver"])

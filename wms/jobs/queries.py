@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from wms.core.context import current_actor
 from wms.core.scoping import scope_to_owner
 
+from . import sweeps, work  # noqa: F401  (importing registers the jobs)
 from .models import JobFailure, JobRun, Notice
 from .runner import JOBS
 from .settings import JobSettings
