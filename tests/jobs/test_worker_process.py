@@ -95,7 +95,7 @@ def test_worker_once_runs_every_due_job_and_exits(worker_db, tmp_path, queue_url
 
 def test_a_consumer_killed_mid_batch_loses_nothing(worker_db, tmp_path, queue_url):
     url, sessions = worker_db
-    make_drafts(sessions, 12)
+    make_drafts(sessions, 20)
     env = worker_env(tmp_path, url, queue_url)
     consumer = subprocess.Popen([sys.executable, "-m", "wms.cli", "worker", "--workers", "2"],
                                 env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
@@ -113,14 +113,14 @@ def test_a_consumer_killed_mid_batch_loses_nothing(worker_db, tmp_path, queue_ur
             consumer.kill()
     handed = len(journal(tmp_path))
     states = sent_count(sessions)
-    assert 0 < states.get("sent", 0) < 12 and states.get("draft", 0) > 0  # mid-batch
+    assert 0 < states.get("sent", 0) < 20 and states.get("draft", 0) > 0  # mid-batch
     time.sleep(2.2)  # the dead consumer's lease on the job runs out
     result = wms("worker", "--once", env=env)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert sent_count(sessions) == {"sent": 12}
+    assert sent_count(sessions) == {"sent": 20}
     guids = journal(tmp_path)
     with sessions() as session:
         assert set(guids) == set(session.scalars(select(CustomsMessage.guid)))
     twice = [g for g, n in Counter(guids).items() if n > 1]
-    assert len(twice) <= 1 and len(guids) <= 13 and handed >= 4
-    assert len(list((tmp_path / "gw" / "out").glob("*.xml"))) == 12
+    assert len(twice) <= 1 and len(guids) <= 21 and handed >= 4
+    assert len(list((tmp_path / "gw" / "out").glob("*.xml"))) == 20
