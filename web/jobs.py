@@ -21,6 +21,11 @@ from .errors import translate_error
 bp = Blueprint("jobs", __name__, url_prefix="/jobs")
 OPERATORS = ("admin", "supervisor")
 
+# The pages that show new notices as they come, without a reload: the desk home pages and
+# the dispatch board (base.html includes static/notices.js there).
+LIVE_PAGES = frozenset({"office.home", "dispatch.index", "receipts.index", "orders.index",
+                        "returns.index"})
+
 # Where the desk that acts on a notice is.
 NOTICE_PAGES = {"alert_late": "dispatch.alerts", "alert_no_report": "dispatch.alerts",
                 "declaration_due": "receipts.overdue", "return_apply_due": "returns.index",
@@ -36,6 +41,11 @@ def notice_json(notice: Notice) -> dict:
             "message": notice_text(notice), "url": url_for(NOTICE_PAGES.get(
                 notice.kind, "office.home")),
             "due_at": format_datetime(notice.due_at, "short") if notice.due_at else None}
+
+
+@bp.app_context_processor
+def live_notices() -> dict:
+    return {"live_notices": current_user.is_authenticated and request.endpoint in LIVE_PAGES}
 
 
 @bp.get("/")

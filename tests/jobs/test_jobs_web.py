@@ -79,6 +79,8 @@ def test_notices_reach_the_desk_that_acts_and_the_feed(client, db, swept):
     home = client.get("/").get_data(as_text=True)
     assert 'data-kind="alert_late"' in home and 'data-kind="declaration_due"' not in home
     assert 'src="/static/notices.js"' in home
+    assert 'src="/static/notices.js"' in client.get("/dispatch/").get_data(as_text=True)
+    assert "notices.js" not in client.get("/dispatch/alerts").get_data(as_text=True)
     first = client.get("/jobs/notices.json?after=-1").json
     assert first["notices"] == [] and first["last_id"] > 0
     feed = client.get("/jobs/notices.json?after=0").json
