@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 export WMS_DATABASE_URL ?= sqlite:///$(CURDIR)/instance/wms.db
 export WMS_INSTANCE_PATH ?= $(CURDIR)/instance
 
-.PHONY: run test install test-install migrate demo translations catalogs bench clean
+.PHONY: run worker test install test-install migrate demo translations catalogs bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,13 +32,19 @@ migrate: install
 demo: migrate
 	@if [ ! -f instance/.demo-loaded ]; then $(BIN)/wms demo load && touch instance/.demo-loaded; fi
 
+# Serves the web app and, beside it, a background consumer on the embedded SQLite queue in
+# instance/ (customs outbox, receipts, webhooks, alerts and deadlines run by themselves).
 run: demo
 	@echo
 	@echo "  Lanzhou WMS: http://127.0.0.1:8000"
 	@echo "  Demo logins (password Lanzhou-2026): admin, supervisor, operator, dispatcher,"
 	@echo "  returns, customs, owner"
 	@echo
-	$(BIN)/wms run --host 127.0.0.1 --port 8000
+	$(BIN)/wms run --host 127.0.0.1 --port 8000 --with-worker
+
+# A background consumer on its own (production runs it on worker hosts: see README).
+worker: migrate
+	$(BIN)/wms worker
 
 test: $(VENV)/.test-installed catalogs
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

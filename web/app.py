@@ -45,12 +45,14 @@ def create_app(config: dict | None = None) -> Flask:
     if session_factory is None:
         session_factory = make_session_factory(make_engine(app.config["DATABASE_URL"]))
     app.extensions["wms.sessionmaker"] = session_factory
+    from wms.jobs.queue import ensure_configured
+    ensure_configured()  # commits that record work enqueue it (wms.jobs.queue)
 
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories="translations")
 
-    from . import (auth, dispatch, errors, handheld, office, orders, picking, printing,
+    from . import (auth, dispatch, errors, handheld, jobs, office, orders, picking, printing,
                    receipts, reports, returns, stock, tracking)
     from .api import api
     auth.init_app(app)
@@ -61,7 +63,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(stock.bp)
     app.register_blueprint(receipts.bp)
     for module in (orders, picking, reports, dispatch, tracking, printing,
-                   returns):
+                   returns, jobs):
         app.register_blueprint(module.bp)
     app.register_blueprint(api)
     csrf.exempt(api)

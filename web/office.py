@@ -19,12 +19,14 @@ from wms.core.audit import AuditEvent
 from wms.core.context import current_actor
 from wms.core.db import Base
 from wms.core.errors import DomainError
+from wms.jobs import queries as job_queries
 from wms.partners import services as partners
 from wms.partners.models import CREDIT_CLASSES, ENTERPRISE_ROLES, Enterprise
 
 from .auth import roles_required
 from .db import db
 from .errors import translate_error
+from .jobs import OPERATORS, notice_json
 
 bp = Blueprint("office", __name__)
 PAGE_SIZE = 50
@@ -93,6 +95,10 @@ CARDS = [
          STAFF | {"owner_viewer"}),
     Card("office.users", _l("Users"), _l("Who may log in, their roles and owners."),
          frozenset({"admin"})),
+    Card("jobs.index", _l("Background jobs"),
+         _l("Customs outbox and receipts, webhooks, alerts and deadlines: last runs and "
+            "failures."),
+         frozenset({"supervisor"})),
     Card("office.account", _l("My account"), _l("Language and API tokens for your systems."),
          STAFF | {"owner_viewer"}),
 ]
@@ -116,8 +122,12 @@ def page_arg() -> int:
 @bp.get("/")
 def home():
     roles = sorted(current_user.roles)
+    failures = (job_queries.open_failures(db(), limit=10)
+                if current_user.has_role(*OPERATORS) else [])
+    notices = [notice_json(n) for n in job_queries.notices_for(db(), current_user.roles, limit=10)]
     return render_template("office/home.html", cards=cards_for(current_user),
-                           role_titles=[ROLE_TITLES[r] for r in roles])
+                           role_titles=[ROLE_TITLES[r] for r in roles], failures=failures,
+                           notices=notices)
 
 
 class EnterpriseForm(FlaskForm):

@@ -217,17 +217,78 @@ def labels_render(kind: str, data_file, fmt: str, stock: str | None, output: str
 
 
 @main.command()
+@click.option("--workers", default=2, show_default=True, type=int,
+              help="Worker threads of this consumer; run more consumers on more hosts.")
+@click.option("--once", is_flag=True,
+              help="Run what is queued and every due job once, then exit (cron, tests).")
+def worker(workers: int, once: bool) -> None:
+    """Run the background jobs: the huey consumer on the configured queue."""
+    import logging
+    from wms.jobs import tasks
+    from wms.jobs.queries import queue_backend
+    from wms.jobs.queue import configure, huey
+    settings = configure()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    if once:
+        done = tasks.run_once()
+        failed = False
+        for name, result in sorted(done["jobs"].items()):
+            counts = ", ".join(f"{k}={v}" for k, v in sorted(result.counts.items()))
+            error = f" {result.error}" if result.error else ""
+            click.echo(f"{name}: {result.outcome} {counts}{error}")
+            failed = failed or result.outcome == "failed"
+        click.echo(f"{done['queued']} queued task(s), {len(done['jobs'])} due job(s) run")
+        sys.exit(1 if failed else 0)
+    click.echo(f"worker on the {queue_backend(settings)} queue, {workers} thread(s)",
+               err=True)
+    try:
+        tasks.enqueue_due()  # at start, not only at the next minute's tick
+    except Exception as exc:  # the queue is down: the consumer retries connecting
+        click.echo(f"could not enqueue the due jobs yet: {exc}", err=True)
+    huey.create_consumer(workers=workers, worker_type="thread", periodic=True,
+                         check_worker_health=True).run()
+
+
+@main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", default=int(os.environ.get("WEB_CONCURRENCY", 2)), show_default=True,
               type=int)
-def run(host: str, port: int, workers: int) -> None:
-    """Serve the web app with gunicorn."""
+@click.option("--with-worker/--no-worker", default=True, show_default=True,
+              help="Also run a background consumer (the embedded default); production web "
+                   "hosts say --no-worker and run `wms worker` separately.")
+def run(host: str, port: int, workers: int, with_worker: bool) -> None:
+    """Serve the web app with gunicorn, and a background consumer beside it."""
+    import signal
+    import subprocess
     click.echo(f"serving on http://{host}:{port}", err=True)
-    args = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind",
-            f"{host}:{port}", "--access-logfile", "-", "--chdir", str(PROJECT_ROOT),
-            "wsgi:app"]
-    os.execv(sys.executable, args)
+    web = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind",
+           f"{host}:{port}", "--access-logfile", "-", "--chdir", str(PROJECT_ROOT),
+           "wsgi:app"]
+    if not with_worker:
+        os.execv(sys.executable, web)
+    consumer = subprocess.Popen([sys.executable, "-m", "wms.cli", "worker", "--workers", "2"])
+    server = subprocess.Popen(web)
+
+    def stop(signum, _frame):
+        for process in (server, consumer):
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    # Whichever ends first (a crash, a signal) takes the other with it.
+    while server.poll() is None and consumer.poll() is None:
+        try:
+            server.wait(timeout=1)
+        except subprocess.TimeoutExpired:
+            pass
+    stop(None, None)
+    for process in (server, consumer):
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+    sys.exit(server.returncode or 0)
 
 
 from wms.cli_admin import attach  # noqa: E402 - backup, restore, check-config, account

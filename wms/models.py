@@ -17,5 +17,6 @@ from wms.outbound.models import (AccountBookEntry, InventoryList, OrderLine, Par
                                  Payment, SalesOrder, ShortPick, Wave, WaveOrder, Waybill)
 from wms.returns.models import (ConsolidationBatch, ReturnDeclaration, ReturnLine,  # noqa: F401
                                 ReturnParcel, ReturnRequest)
+from wms.jobs.models import JobFailure, JobRun, Notice, ReceiptFile  # noqa: F401,E402
 
 metadata = Base.metadata

@@ -23,7 +23,7 @@ from wms.core.db import make_engine, make_session_factory
 from wms.demo import DEMO_PASSWORD, load_demo
 from wms.inbound.models import Receipt, TallyScan
 from wms.inventory.models import CountSession, Location, Quant, StockMove
-from wms.logistics import services as lg
+from wms.logistics import shipments as lg
 from wms.logistics.identifiers import make_s10
 from wms.logistics.models import TrackingEvent, TransportUnit
 from wms.outbound.models import Parcel, SalesOrder

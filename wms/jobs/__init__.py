@@ -1,0 +1,1 @@
+"""Background work on huey: the customs outbox, receipts, webhooks, alerts, deadlines."""
