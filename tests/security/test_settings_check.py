@@ -55,7 +55,7 @@ def test_good_settings_give_no_problem(tmp_path):
     ({"wms_queue_url": "redis:///0"}, "WMS_QUEUE_URL"),
     ({"wms_customs_gateway": "file:/only-one-folder"}, "WMS_CUSTOMS_GATEWAY"),
     ({"wms_customs_gateway": "ftp://customs"}, "WMS_CUSTOMS_GATEWAY"),
-    ({"wms_customs_gateway": "module:no_such_module_here:make"}, "WMS_CUSTOMS_GATEWAY"),
+    ({"wms_customs_gateway": "no_such_module_here:make"}, "WMS_CUSTOMS_GATEWAY"),
     ({"wms_session_max_hours": "twelve"}, "WMS_SESSION_MAX_HOURS"),
     ({"wms_max_upload_mb": "0"}, "WMS_MAX_UPLOAD_MB"),
 ])

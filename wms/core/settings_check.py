@@ -78,14 +78,14 @@ def _customs_gateway(env: Mapping[str, str]) -> list[str]:
                for name, path in zip(("outbox", "inbox"), folders)
                if not _writable_or_creatable(Path(path))]
         return out
-    if kind == "module":
-        module = rest.split(":", 1)[0]
-        try:
-            found = module and importlib.util.find_spec(module) is not None
-        except (ImportError, ValueError):
-            found = False
-        return [] if found else [f"WMS_CUSTOMS_GATEWAY: module {module or '?'} not found"]
-    return ["WMS_CUSTOMS_GATEWAY: expected file:OUTBOX,INBOX or module:package.module:factory"]
+    # Otherwise ``package.module:factory``, as wms.customs.outbox.gateway_from reads it.
+    if not kind or not rest:
+        return ["WMS_CUSTOMS_GATEWAY: expected file:OUTBOX,INBOX or package.module:factory"]
+    try:
+        found = importlib.util.find_spec(kind) is not None
+    except (ImportError, ValueError):
+        found = False
+    return [] if found else [f"WMS_CUSTOMS_GATEWAY: module {kind} not found"]
 
 
 def _queue_url(env: Mapping[str, str]) -> list[str]:
