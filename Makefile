@@ -52,6 +52,7 @@ test: $(VENV)/.test-installed catalogs
 # After changing user-facing strings: extract them and merge into both catalogs.
 translations: install
 	$(BIN)/pybabel extract -F babel.cfg -k _ -k _l -k N_ -k lazy_gettext -k ngettext:1,2 \
+		-k pgettext:1c,2 -k npgettext:1c,2,3 -k lazy_pgettext:1c,2 \
 		--no-location --omit-header -w 100 -o web/translations/messages.pot .
 	$(BIN)/pybabel update -i web/translations/messages.pot -d web/translations -w 100 --no-fuzzy-matching
 
