@@ -11,7 +11,6 @@ API (``web.api.orders``) answers from the same functions.
 """
 from __future__ import annotations
 
-import csv
 import io
 from decimal import Decimal
 
@@ -34,6 +33,7 @@ from wms.outbound.intake import (ORDER_CSV_COLUMNS, REQUIRED_ORDER_CSV, SAMPLE_O
 from wms.outbound.models import ORDER_STATES
 from wms.outbound.summary import list_numbers, parse_day  # noqa: F401 (web.reports)
 
+from .csv_export import SafeDictWriter
 from .auth import blueprint_roles, roles_required
 from .db import db
 from .errors import translate_error
@@ -269,7 +269,7 @@ def import_csv():
 def sample_csv():
     buffer = io.StringIO()
     buffer.write("\ufeff")
-    writer = csv.DictWriter(buffer, ORDER_CSV_COLUMNS, lineterminator="\n")
+    writer = SafeDictWriter(buffer, ORDER_CSV_COLUMNS, lineterminator="\n")
     writer.writeheader()
     writer.writerows(SAMPLE_ORDER_ROWS)
     return Response(buffer.getvalue(), headers={

@@ -20,6 +20,7 @@ from wms.core.errors import N_, DomainError, ValidationError
 from wms.inbound import receipts
 from wms.inventory.models import Warehouse
 
+from .csv_export import safe_writer
 from .auth import roles_required
 from .db import db
 from .errors import translate_error
@@ -215,11 +216,10 @@ def ngettext_receipts(count: int) -> str:
 @bp.get("/import/sample.csv")
 @roles_required(*EDITORS)
 def sample_csv():
-    import csv
     import io
     buffer = io.StringIO()
     buffer.write("\ufeff")
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = safe_writer(buffer, lineterminator="\n")
     writer.writerow(receipts.CSV_COLUMNS)
     writer.writerows(SAMPLE_ROWS)
     return Response(buffer.getvalue(), headers={

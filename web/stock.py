@@ -6,7 +6,6 @@ from a server-side cursor in chunks, so a full export never sits in memory.
 """
 from __future__ import annotations
 
-import csv
 import io
 from datetime import date
 from decimal import Decimal
@@ -24,6 +23,7 @@ from wms.inventory import places, queries
 from wms.inventory.resolve import ascii_id
 from wms.inventory.models import CUSTOMS_STATUSES, Location, Warehouse
 
+from .csv_export import safe_writer
 from .auth import blueprint_roles
 from .db import close_session, db
 from .errors import translate_error
@@ -102,7 +102,7 @@ def csv_response(filename: str, header: list[str], stmt: Select, to_row) -> Resp
 
     def generate() -> Iterator[str]:
         buffer = io.StringIO()
-        writer = csv.writer(buffer)
+        writer = safe_writer(buffer)
         buffer.write("\ufeff")
         writer.writerow(header)
         session = sessions()

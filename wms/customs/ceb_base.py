@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta, timezone, tzinfo
 from decimal import Decimal
 from typing import Any
 
+from wms.core.xml import parse_untrusted_xml
 from wms.core.errors import N_, ValidationError
 
 CEB_NS = "http://www.chinaport.gov.cn/ceb"
@@ -231,33 +232,11 @@ def parse_return_time(text: str) -> datetime:
 
 # --- parsing -----------------------------------------------------------------------------
 
-def _hardened_parser():
-    from lxml import etree
-    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
-                           dtd_validation=False, huge_tree=False, remove_pis=True)
-
-
 def parse_xml(data: bytes | str):
     """A message or receipt as an lxml element, with a parser that resolves no entities,
     loads no DTD and touches no network; a document with a DOCTYPE is refused.
     Malformed XML: ``ValidationError`` naming ``xml``."""
-    from lxml import etree
-    if isinstance(data, str):
-        data = data.encode("utf-8")
-    if not isinstance(data, (bytes, bytearray)) or not data.strip():
-        raise ValidationError(N_("The XML is empty"), field="xml", error_code="ceb_xml")
-    try:
-        root = etree.fromstring(bytes(data), parser=_hardened_parser())
-    except etree.XMLSyntaxError as exc:
-        raise ValidationError(N_("The XML is malformed: %(reason)s"), field="xml",
-                              error_code="ceb_xml", reason=str(exc)) from None
-    if root is None:
-        raise ValidationError(N_("The XML is empty"), field="xml", error_code="ceb_xml")
-    docinfo = root.getroottree().docinfo
-    if docinfo.doctype or docinfo.internalDTD is not None:
-        raise ValidationError(N_("The XML may not carry a DOCTYPE"), field="xml",
-                              error_code="ceb_xml")
-    return root
+    return parse_untrusted_xml(data, field="xml", error_code="ceb_xml")
 
 
 def local_name(element) -> str:

@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections import defaultdict
 from decimal import Decimal
 
-from lxml import etree
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from wms.core.xml import parse_untrusted_xml
 from wms.catalog.models import Product
 from wms.core.db import utcnow
 from wms.core.errors import N_, Conflict, NotFound, ValidationError
@@ -148,12 +148,7 @@ def import_entry_return(session: Session, content: bytes,
                         receipt_id: int | None = None) -> EntryDeclaration:
     """Apply customs' answer to an entry record list: 800 releases an item, 500 holds it for
     inspection, 100 rejects it. The receipt is kept in the message's outbox history."""
-    try:
-        root = etree.fromstring(content, parser=etree.XMLParser(resolve_entities=False,
-                                                                no_network=True))
-    except etree.XMLSyntaxError as exc:
-        raise ValidationError(N_("Not well-formed XML: %(error)s"), field="xml",
-                              error=str(exc)) from exc
+    root = parse_untrusted_xml(content, field="xml")
     if not schema().validate(root) or root.tag != f"{{{NS}}}EntryRecordListReturn":
         error = schema().error_log.last_error
         raise ValidationError(N_("Not an entry record list receipt: %(error)s"), field="xml",

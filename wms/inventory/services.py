@@ -19,6 +19,7 @@ from sqlalchemy import bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from wms.catalog.models import Lot, Product
+from wms.core.audit import update_tracked
 from wms.core.context import current_actor
 from wms.core.db import utcnow
 from wms.core.errors import N_, Conflict, NotFound, ValidationError
@@ -385,9 +386,11 @@ def move_package(session: Session, package: Package, to_location: Location, *,
             to_location_id=to_location.id, owner_id=q.owner_id, customs_status=q.customs_status,
             lot_id=q.lot_id, package_id=q.package_id, to_package_id=q.package_id)
             for q in quants], document)
-    session.execute(update(Package).where(Package.id.in_(tree))
-                    .values(location_id=to_location.id).execution_options(
-                        synchronize_session="fetch"))
+    # Set-based, and still audited: Package.location_id is a tracked field.
+    update_tracked(session, Package, tree, {"location_id": to_location.id})
+    for loaded in [o for o in session.identity_map.values()
+                   if isinstance(o, Package) and o.id in tree]:
+        session.expire(loaded, ["location_id", "updated_at", "updated_by_id"])
     document.transition("done")
     document.done_at = utcnow()
     return document
