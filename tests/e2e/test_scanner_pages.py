@@ -27,7 +27,7 @@ from wms.logistics import shipments as lg
 from wms.logistics.identifiers import make_s10
 from wms.logistics.models import TrackingEvent, TransportUnit
 from wms.outbound.models import Parcel, SalesOrder
-from wms.returns import services as rs
+from wms.returns import requests as rs
 from wms.returns.demo import BUYER_A, load_returns_demo, ship_order
 from wms.returns.models import ReturnLine, ReturnParcel, ReturnRequest
 
