@@ -52,9 +52,11 @@ def create_app(config: dict | None = None) -> Flask:
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories="translations")
 
-    from . import (auth, dispatch, errors, handheld, jobs, office, orders, picking, printing,
-                   receipts, reports, returns, stock, tracking)
+    from . import auth, dispatch, errors
     from .api import api
+    from .desk import jobs, office, orders, printing, receipts, reports, returns, stock
+    from .dispatch import public as tracking
+    from .scanner import handheld, picking
     auth.init_app(app)
     errors.init_app(app)
     app.register_blueprint(auth.bp)

@@ -77,23 +77,6 @@ def flag_reason(event) -> str:
     return _(template, code=event.source_code)
 
 
-def titles() -> dict:
-    return {"mode_titles": MODE_TITLES, "status_titles": STATUS_TITLES,
-            "state_titles": STATE_TITLES, "milestone_titles": MILESTONE_TITLES,
-            "classifier_titles": CLASSIFIER_TITLES, "node_kind_titles": NODE_KIND_TITLES,
-            "unit_titles": UNIT_TITLES, "delivery_titles": DELIVERY_TITLES,
-            "kind_titles": KIND_TITLES, "flag_reason": flag_reason}
-
-
-def flag_reason(event) -> str:
-    """Why an event was flagged, in the user's language (the event stores the code; rows
-    older than the codes keep their English note, shown as it is)."""
-    template = FLAG_REASONS.get(event.flag_reason or "")
-    if template is None:
-        return event.flag_reason or ""
-    return _(template, code=event.source_code)
-
-
 def local_zone() -> ZoneInfo:
     return ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "Asia/Shanghai")
 

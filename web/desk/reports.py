@@ -28,10 +28,10 @@ from wms.outbound.summary import build_summary, invt_nos_of, released_export_lis
 from wms.partners.models import Enterprise
 from wms.reports.statistics import DIMENSIONS, PERIODS, StatRow, aggregate
 
-from .auth import blueprint_roles, roles_required
-from .csv_export import safe_writer
-from .db import db
-from .errors import translate_error
+from ..auth import blueprint_roles, roles_required
+from ..csv_export import safe_writer
+from ..db import db
+from ..errors import translate_error
 from .orders import MESSAGE_STATE_TITLES, money, num, parse_day, xsd_dir
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")

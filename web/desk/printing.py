@@ -19,9 +19,9 @@ from wms.inventory.models import Location, Package, Quant
 from wms.inventory.services import package_tree
 from wms.partners.models import Enterprise
 
-from .api.labels import label_response
-from .auth import blueprint_roles
-from .db import db
+from ..api.labels import label_response
+from ..auth import blueprint_roles
+from ..db import db
 
 bp = Blueprint("printing", __name__, url_prefix="/print")
 blueprint_roles(bp, "supervisor", "operator", "customs_clerk", "returns_clerk", "dispatcher")

@@ -14,9 +14,9 @@ from wms.jobs.models import Notice
 from wms.jobs.queue import ensure_configured, queue_depth
 from wms.jobs.runner import retry_failure
 
-from .auth import roles_required
-from .db import db
-from .errors import translate_error
+from ..auth import roles_required
+from ..db import db
+from ..errors import translate_error
 
 bp = Blueprint("jobs", __name__, url_prefix="/jobs")
 OPERATORS = ("admin", "supervisor")

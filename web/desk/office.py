@@ -23,9 +23,9 @@ from wms.jobs import queries as job_queries
 from wms.partners import services as partners
 from wms.partners.models import CREDIT_CLASSES, ENTERPRISE_ROLES, Enterprise
 
-from .auth import roles_required
-from .db import db
-from .errors import translate_error
+from ..auth import roles_required
+from ..db import db
+from ..errors import translate_error
 from .jobs import OPERATORS, notice_json
 
 bp = Blueprint("office", __name__)

@@ -19,9 +19,9 @@ from wms.logistics.links import (ExpiredToken, InvalidToken, link_key, public_vi
 from wms.logistics.models import Shipment
 from wms.logistics.queries import chinese_node_names, shipment_events, shipment_position
 
-from .db import db
-from .dispatch.drawing import route_diagram, shipment_timeline
-from .dispatch.format import is_zh, titles
+from ..db import db
+from .drawing import route_diagram, shipment_timeline
+from .format import is_zh, titles
 
 bp = Blueprint("tracking", __name__, url_prefix="/track")
 bp.context_processor(titles)

@@ -31,13 +31,13 @@ from wms.returns.messages import read_message
 from wms.returns.models import DISPOSITIONS, GRADES, REQUEST_STATES, ReturnParcel, ReturnRequest
 from wms.returns.rules import bonded_allowed, is_late
 
-from .api.labels import label_response
-from .auth import blueprint_roles, safe_next
-from .csv_export import safe_writer
-from .db import db
-from .settings import settings
-from .errors import translate_error
-from .idempotency import write
+from ..api.labels import label_response
+from ..auth import blueprint_roles, safe_next
+from ..csv_export import safe_writer
+from ..db import db
+from ..settings import settings
+from ..errors import translate_error
+from ..idempotency import write
 
 bp = Blueprint("returns", __name__, url_prefix="/returns")
 CLERKS = ("returns_clerk", "supervisor")

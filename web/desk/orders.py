@@ -31,13 +31,13 @@ from wms.outbound import declare as declaring
 from wms.outbound.intake import (ORDER_CSV_COLUMNS, REQUIRED_ORDER_CSV, SAMPLE_ORDER_ROWS,
                                  CsvError, cancel_order, decode_upload, receive_csv)
 from wms.outbound.models import ORDER_STATES
-from wms.outbound.summary import list_numbers, parse_day  # noqa: F401 (web.reports)
+from wms.outbound.summary import list_numbers, parse_day  # noqa: F401 (web.desk.reports)
 
-from .csv_export import SafeDictWriter
-from .auth import blueprint_roles, roles_required
-from .db import db
-from .errors import translate_error
-from .settings import settings
+from ..csv_export import SafeDictWriter
+from ..auth import blueprint_roles, roles_required
+from ..db import db
+from ..errors import translate_error
+from ..settings import settings
 
 bp = Blueprint("orders", __name__, url_prefix="/orders")
 PAGE_SIZE = 50

@@ -23,11 +23,11 @@ from wms.inventory import queries
 from wms.inventory import scan as scanning
 from wms.inventory.transfers import ChooseStock, transfer_scan
 
-from . import errors as web_errors
-from .db import close_session, db
+from .. import errors as web_errors
+from ..db import close_session, db
 from .handheld import (COUNT_STATE_TITLES, KIND_TITLES, PART_TITLES, _moved, _num, _page,
                        _payload, _supervisor_only, _text, bp, status_title)
-from .idempotency import write
+from ..idempotency import write
 
 # Domain messages name a code's kind or a place's usage by an English word marked for
 # translation; the scanner shows it in the user's language like the rest of the message.

@@ -20,10 +20,10 @@ from wms.core.errors import N_, DomainError, ValidationError
 from wms.inbound import receipts
 from wms.inventory.models import Warehouse
 
-from .csv_export import safe_writer
-from .auth import roles_required
-from .db import db
-from .errors import translate_error
+from ..csv_export import safe_writer
+from ..auth import roles_required
+from ..db import db
+from ..errors import translate_error
 from .receipts import (EDITORS, LINE_FIELD, STATE_TITLES, bp, code_choices, local_zone,
                        visible_owners)
 

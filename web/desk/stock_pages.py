@@ -25,9 +25,9 @@ from wms.inventory.resolve import ascii_id
 from wms.inventory.models import LOCATION_USAGES, Location, Package, Warehouse
 from wms.inventory.services import package_tree
 
-from .auth import roles_required
-from .db import db
-from .errors import translate_error
+from ..auth import roles_required
+from ..db import db
+from ..errors import translate_error
 from .stock import (CUSTOMS_TITLES, LOCATION_EDITORS, PACKAGE_TITLES, PAGE_SIZE,
                     PRODUCT_EDITORS, USAGE_TITLES, bp, form_error, int_arg, num, page_arg,
                     pages_for, visible_owners)

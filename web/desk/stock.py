@@ -23,10 +23,10 @@ from wms.inventory import places, queries
 from wms.inventory.resolve import ascii_id
 from wms.inventory.models import CUSTOMS_STATUSES, Location, Warehouse
 
-from .csv_export import safe_writer
-from .auth import blueprint_roles
-from .db import close_session, db
-from .errors import translate_error
+from ..csv_export import safe_writer
+from ..auth import blueprint_roles
+from ..db import close_session, db
+from ..errors import translate_error
 
 bp = Blueprint("stock", __name__, url_prefix="/stock")
 PAGE_SIZE = 50

@@ -33,11 +33,11 @@ from wms.outbound import fulfilment, overseas, queries
 from wms.outbound.documents import pick_list_pdf
 from wms.outbound.models import Parcel, SalesOrder
 
-from . import errors as web_errors
-from .auth import blueprint_roles
-from .db import close_session, db
-from .idempotency import write
-from .orders import STATE_TITLES, num
+from .. import errors as web_errors
+from ..auth import blueprint_roles
+from ..db import close_session, db
+from ..idempotency import write
+from ..desk.orders import STATE_TITLES, num
 
 bp = Blueprint("picking", __name__, url_prefix="/m/pick")
 blueprint_roles(bp, "operator", "supervisor")

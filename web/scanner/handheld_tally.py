@@ -30,10 +30,10 @@ from wms.inventory.resolve import find_location, resolve_item, scanned_quantity
 from wms.inventory.services import MoveLine
 from wms.inventory.transfers import pick_source_quant
 
-from . import errors as web_errors
-from .db import db
+from .. import errors as web_errors
+from ..db import db
 from .handheld import _num, _payload, _text, bp
-from .idempotency import write
+from ..idempotency import write
 
 DISCREPANCY_TITLES = {
     "short": _l("Short"), "over": _l("Over"), "damaged": _l("Damaged"),

@@ -22,7 +22,7 @@ from markupsafe import Markup, escape
 
 from wms.core.errors import N_, ValidationError
 
-from .auth import blueprint_roles
+from ..auth import blueprint_roles
 
 bp = Blueprint("handheld", __name__, url_prefix="/m")
 blueprint_roles(bp, "operator", "supervisor")

@@ -33,9 +33,9 @@ from wms.inbound import queries, receipts, tally
 from wms.inbound.models import RECEIPT_STATES, Discrepancy, EntryDeclaration, Receipt
 from wms.partners.models import Enterprise
 
-from .auth import blueprint_roles, roles_required
-from .db import db
-from .errors import translate_error
+from ..auth import blueprint_roles, roles_required
+from ..db import db
+from ..errors import translate_error
 
 bp = Blueprint("receipts", __name__, url_prefix="/receipts")
 PAGE_SIZE = 50

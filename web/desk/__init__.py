@@ -1,0 +1,1 @@
+"""Desk pages: supervisors, customs clerks, the returns desk and enterprises at a desk."""

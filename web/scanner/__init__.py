@@ -1,0 +1,1 @@
+"""Scanner pages (``/m``): warehouse staff on handheld browsers with scanners."""
