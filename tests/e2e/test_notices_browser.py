@@ -11,12 +11,11 @@ import pytest
 from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
-from tests.e2e.conftest import browser, screenshot_dir  # noqa: F401  (the Chromium fixtures)
 from wms.core.db import make_engine, make_session_factory, utcnow
 from wms.demo import DEMO_PASSWORD
 from wms.jobs.runner import JobContext, run_job
 
-from .conftest import Clock, job_settings
+from tests.jobs.conftest import Clock, job_settings
 
 pytestmark = pytest.mark.browser
 
@@ -38,8 +37,8 @@ def served(tmp_path, sqlite_demo_template):
     engine.dispose()
 
 
-def test_alerts_appear_on_the_board_without_a_reload(browser, served, tmp_path,  # noqa: F811
-                                                     screenshot_dir):  # noqa: F811
+def test_alerts_appear_on_the_board_without_a_reload(browser, served, tmp_path,
+                                                     screenshot_dir):
     url, sessions = served
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
     page = context.new_page()
