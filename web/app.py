@@ -72,7 +72,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     @app.context_processor
     def template_helpers():
-        return {"get_locale": get_locale}
+        return {"get_locale": get_locale, "stored_text": errors.stored_text}
 
     @app.after_request
     def security_headers(response):

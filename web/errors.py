@@ -10,6 +10,7 @@ from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
+from wms.core.messages import read_stored
 from wms.core.errors import N_, DomainError
 
 log = logging.getLogger(__name__)
@@ -35,6 +36,21 @@ RETRY_AFTER = 5
 
 def translate_error(exc: DomainError) -> str:
     return gettext(exc.template, **exc.params) if exc.params else gettext(exc.template)
+
+
+def stored_text(text: str | None) -> str:
+    """A message kept on a record (``wms.core.messages``) in the reader's language; words
+    kept as written (customs' answer, a note) as they are."""
+    found = read_stored(text)
+    if found is None:
+        return ""
+    template, params, is_message = found
+    if not is_message:
+        return template
+    try:
+        return gettext(template, **params) if params else gettext(template)
+    except (KeyError, TypeError, ValueError):
+        return template
 
 
 def translate_problems(problems: list[dict]) -> str | None:

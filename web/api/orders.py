@@ -31,7 +31,7 @@ from wms.outbound.models import ORDER_STATES, TRADE_MODES, SalesOrder, Wave
 from wms.outbound.summary import list_numbers
 
 from ..db import db
-from ..errors import error_response, translate_error
+from ..errors import error_response, stored_text, translate_error
 from ..idempotency import write
 from ..settings import settings
 from .core import operation, page_of
@@ -156,7 +156,7 @@ def order_json(o: SalesOrder) -> dict:
         "consignee": o.consignee, "consignee_address": o.consignee_address,
         "country": o.country, "goods_value": _s(o.goods_value), "freight": _s(o.freight),
         "discount": _s(o.discount), "tax_total": _s(o.tax_total),
-        "actual_paid": _s(o.actual_paid), "hold_reason": o.hold_reason,
+        "actual_paid": _s(o.actual_paid), "hold_reason": stored_text(o.hold_reason),
         "logistics_no": o.waybill.logistics_no if o.waybill else None,
         "lines": [{"gnum": ln.gnum, "product_id": ln.product_id, "sku": ln.product.sku,
                    "name": ln.product.name_zh, "hs_code": ln.product.hs_code,
@@ -428,7 +428,7 @@ def wave_json(session: Session, wave: Wave, skipped: list[SalesOrder] = ()) -> d
     return {"id": wave.id, "name": wave.name, "state": wave.state,
             "warehouse": session.get(Warehouse, wave.warehouse_id).code,
             "orders": [o.order_no for o in queries.wave_orders(session, wave)],
-            "skipped": [f"{o.order_no}: {o.hold_reason}" for o in skipped],
+            "skipped": [f"{o.order_no}: {stored_text(o.hold_reason)}" for o in skipped],
             "lines": queries.wave_lines(session, wave)}
 
 

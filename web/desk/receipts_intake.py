@@ -16,7 +16,8 @@ from sqlalchemy import select
 from wtforms import FieldList, Form, FormField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
-from wms.core.errors import N_, DomainError, ValidationError
+from wms.core.parsing import decode_text_upload as decode_upload
+from wms.core.errors import DomainError
 from wms.inbound import receipts
 from wms.inventory.models import Warehouse
 
@@ -172,18 +173,6 @@ SAMPLE_ROWS = [
      "X8024", "CSQU3054383", "SMGS 24-0091", "", "2026-12-01T08:00:00+08:00", "4902000001703",
      "240", "MJ261201", "2027-12-01", ""),
 ]
-
-
-def decode_upload(content: bytes) -> str:
-    """UTF-8 (with or without BOM), else GB18030, as Excel saves CSV on Chinese Windows."""
-    try:
-        return content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            return content.decode("gb18030")
-        except UnicodeDecodeError:
-            raise ValidationError(N_("The file is neither UTF-8 nor GB18030 text"),
-                                  field="file") from None
 
 
 @bp.route("/import", methods=["GET", "POST"])

@@ -221,7 +221,8 @@ def wave_answer(started: fulfilment.WaveStart) -> tuple[int, dict]:
     """The stored answer of a new wave (the desk form and the API replay it alike)."""
     return 201, {"wave": started.wave.id, "name": started.wave.name,
                  "orders": len(started.joined),
-                 "skipped": [f"{o.order_no}: {o.hold_reason}" for o in started.skipped]}
+                 "skipped": [f"{o.order_no}: {web_errors.stored_text(o.hold_reason)}"
+                             for o in started.skipped]}
 
 
 @bp.get("/waves/<int:wave_id>")

@@ -9,6 +9,7 @@ and nothing is written.
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -169,3 +170,34 @@ def check_json_text(data: Any, field: str = "") -> None:
                 stack.append((item, name))
         elif isinstance(node, list):
             stack.extend((item, f"{path}[{i}]") for i, item in enumerate(node))
+
+
+def parse_aware_datetime(value: Any, field: str) -> datetime | None:
+    """An ISO 8601 time with its zone (a warehouse in Lanzhou and a train in Duisburg must not
+    guess each other's clock); empty gives None."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime):
+        parsed = value
+    else:
+        try:
+            parsed = datetime.fromisoformat(str(value).strip())
+        except ValueError:
+            raise ValidationError(N_("Time must be ISO 8601, e.g. 2026-11-27T09:30:00+08:00"),
+                                  field=field) from None
+    if parsed.tzinfo is None:
+        raise ValidationError(N_("Time needs a time zone, e.g. +08:00"), field=field)
+    return parsed
+
+
+def decode_text_upload(content: bytes, field: str = "file") -> str:
+    """An uploaded text file: UTF-8 (with or without BOM), else GB18030, as Excel saves CSV
+    on Chinese Windows."""
+    try:
+        return content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            return content.decode("gb18030")
+        except UnicodeDecodeError:
+            raise ValidationError(N_("The file is neither UTF-8 nor GB18030 text"),
+                                  field=field) from None

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from wms.catalog.models import Lot, Product
 from wms.catalog.services import gtin_forms
+from wms.core.parsing import parse_aware_datetime
 from wms.core.audit import AuditEvent
 from wms.core.context import current_actor
 from wms.core.db import utcnow
@@ -58,22 +59,6 @@ def parse_date(value: Any, field: str) -> date | None:
         return date.fromisoformat(str(value).strip())
     except ValueError:
         raise ValidationError(N_("Date must be YYYY-MM-DD"), field=field) from None
-
-
-def parse_datetime(value: Any, field: str) -> datetime | None:
-    if value in (None, ""):
-        return None
-    if isinstance(value, datetime):
-        parsed = value
-    else:
-        try:
-            parsed = datetime.fromisoformat(str(value).strip())
-        except ValueError:
-            raise ValidationError(N_("Time must be ISO 8601, e.g. 2026-11-27T09:30:00+08:00"),
-                                  field=field) from None
-    if parsed.tzinfo is None:
-        raise ValidationError(N_("Time needs a time zone, e.g. +08:00"), field=field)
-    return parsed
 
 
 def insert_rows(session: Session, model, rows: list[dict]) -> None:
@@ -180,7 +165,7 @@ def create_receipt(session: Session, *, owner_code: str, warehouse_code: str, su
                       transport_mode=transport_mode or None, bill_of_lading=bill_of_lading,
                       air_waybill=air_waybill, train_no=train_no, container_no=container_no,
                       rail_note_no=rail_note_no, mail_dispatch_no=mail_dispatch_no,
-                      expected_arrival=parse_datetime(expected_arrival, f("expected_arrival")),
+                      expected_arrival=parse_aware_datetime(expected_arrival, f("expected_arrival")),
                       note=note)
     lines = list(lines)
     if not lines:

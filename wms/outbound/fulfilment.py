@@ -18,6 +18,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from wms.catalog.models import Lot, Product
+from wms.core.messages import in_english, stored_message
 from wms.core.context import current_actor
 from wms.core.db import utcnow
 from wms.core.errors import N_, Conflict, NotFound, ValidationError
@@ -94,10 +95,11 @@ def create_wave(session: Session, warehouse: Warehouse, orders: list[SalesOrder]
                     takes.append((quant, take, line))
                     left -= take
             if left > 0:
-                short = N_("Not enough stock of product %(product)s at %(location)s: "
-                           "%(available)s available, %(wanted)s wanted") % dict(
+                short = stored_message(N_(
+                    "Not enough stock of product %(product)s at %(location)s: "
+                    "%(available)s available, %(wanted)s wanted"), dict(
                     product=line.product.sku, location=stock_root.full_path,
-                    available=plain_number(wanted - left), wanted=plain_number(wanted))
+                    available=plain_number(wanted - left), wanted=plain_number(wanted)))
                 break
         if short is not None:
             order.hold_reason = short
@@ -189,8 +191,8 @@ def start_wave(session: Session, warehouse_code: str, order_refs: list) -> WaveS
     joined = [o for o in orders if o.state == "picking"]
     skipped = [o for o in orders if o.state != "picking"]
     if not joined:
-        raise Conflict(N_("No order could be reserved: %(why)s"), field="orders",
-                       why="; ".join(f"{o.order_no}: {o.hold_reason}" for o in skipped))
+        raise Conflict(N_("No order could be reserved (%(orders)s): each order shows why"),
+                       field="orders", orders=", ".join(o.order_no for o in skipped))
     return WaveStart(wave, joined, skipped)
 
 
@@ -373,8 +375,8 @@ def _follow_orders(session: Session, wave: Wave, results: list[PickResult]) -> N
         elif not open_by_order.get(order.id):
             # Picked short and nothing left to pick in this wave: back to the queue for the
             # next wave, which reserves only what is still missing.
-            order.hold_reason = f"short pick in {wave.name}"
-            order.transition("released", reason=order.hold_reason)
+            order.hold_reason = stored_message(N_("short pick in %(wave)s"), {"wave": wave.name})
+            order.transition("released", reason=in_english(order.hold_reason))
 
 
 def confirm_pick(session: Session, wave: Wave, move_id: int, picked: Any,

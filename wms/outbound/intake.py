@@ -28,6 +28,7 @@ from stdnum.cn import ric
 from stdnum.exceptions import ValidationError as StdnumError
 
 from wms.catalog.models import Product
+from wms.core.parsing import decode_text_upload as decode_upload  # noqa: F401 (pages, API)
 from wms.core.db import utcnow
 from wms.core.errors import N_, Conflict, DomainError, ValidationError
 from wms.core.scoping import visible_owner
@@ -498,18 +499,6 @@ class OrderCsv:
             return (rows[j] if j < len(rows) else rows[0] if rows else None), line.group(2)
         column = rest.split(".")[-1]
         return (rows[0] if rows else None), column
-
-
-def decode_upload(content: bytes) -> str:
-    """UTF-8 (with or without BOM), else GB18030, as Excel saves CSV on Chinese Windows."""
-    try:
-        return content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            return content.decode("gb18030")
-        except UnicodeDecodeError:
-            raise ValidationError(N_("The file is neither UTF-8 nor GB18030 text"),
-                                  field="file") from None
 
 
 def _csv_error(line: int, column: str, template: str, **params) -> CsvError:

@@ -2,9 +2,8 @@
 parameters, never English words, so each page says them in its reader's language."""
 from __future__ import annotations
 
-import json
-
 from wms.core.errors import N_
+from wms.core.messages import read_stored, stored_message  # noqa: F401 (returns rooms)
 
 # ReturnRequest.late_reason holds one of these codes.
 LATE_REASONS = {
@@ -19,17 +18,6 @@ BONDED_REFUSALS = {
 }
 
 
-def stored_message(template: str, params: dict | None = None, max_len: int = 300) -> str:
-    """A message to keep on a record as its template and parameters (translated where it
-    is shown), never as English words. Long parameters are shortened to fit the column."""
-    params = {k: v if isinstance(v, (int, float)) else str(v) for k, v in (params or {}).items()}
-    text = json.dumps({"t": template, "p": params}, ensure_ascii=False)
-    if len(text) > max_len:
-        params = {k: v if not isinstance(v, str) else v[:40] for k, v in params.items()}
-        text = json.dumps({"t": template, "p": params}, ensure_ascii=False)
-    return text if len(text) <= max_len else json.dumps({"t": template, "p": {}})[:max_len]
-
-
 def read_message(text: str | None) -> tuple[str, dict] | None:
     """``(template, params)`` of a stored message or reason code; a person's own words come
     back as they are."""
@@ -39,13 +27,8 @@ def read_message(text: str | None) -> tuple[str, dict] | None:
         return LATE_REASONS[text], {}
     if text in BONDED_REFUSALS:
         return BONDED_REFUSALS[text], {}
-    if text.startswith('{"t": '):
-        try:
-            data = json.loads(text)
-            return data["t"], dict(data.get("p") or {})
-        except (ValueError, KeyError, TypeError):
-            pass
-    return text, {}
+    template, params, _ = read_stored(text)
+    return template, params
 
 
 def in_english(text: str | None) -> str:

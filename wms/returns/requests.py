@@ -7,7 +7,6 @@ deadlines are counted from the list's release (``rules.ReturnRules``).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -15,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from wms.settings import Settings
+from wms.core.parsing import parse_aware_datetime
 from wms.core.db import utcnow
 from wms.core.errors import N_, Conflict, ValidationError
 from wms.core.scoping import visible_owner
@@ -59,22 +59,6 @@ def whole_qty(value: Any, field_name: str) -> Decimal:
         raise ValidationError(N_("Quantity must be a whole number above zero"),
                               field=field_name)
     return qty
-
-
-def aware_time(value: Any, field_name: str) -> datetime | None:
-    if value in (None, ""):
-        return None
-    if isinstance(value, datetime):
-        parsed = value
-    else:
-        try:
-            parsed = datetime.fromisoformat(str(value).strip())
-        except ValueError:
-            raise ValidationError(N_("Time must be ISO 8601, e.g. 2026-11-27T09:30:00+08:00"),
-                                  field=field_name) from None
-    if parsed.tzinfo is None:
-        raise ValidationError(N_("Time needs a time zone, e.g. +08:00"), field=field_name)
-    return parsed
 
 
 # ------------------------------------------------------------------------------ what is left
@@ -200,7 +184,7 @@ def create_request(session: Session, data: dict, *, rules: ReturnRules | None = 
         refund += ((line.total_price + line.tax) * qty / line.qty).quantize(CENT)
         lines.append(ReturnLine(order_line_id=line.id, gnum=line.gnum,
                                 product_id=line.product_id, qty=qty))
-    requested_at = aware_time(data.get("requested_at"), "requested_at") or utcnow()
+    requested_at = parse_aware_datetime(data.get("requested_at"), "requested_at") or utcnow()
     apply_by, arrive_by = deadlines(listing, rules)
     request = ReturnRequest(
         order_id=order.id, owner_id=order.owner_id, warehouse_id=order.warehouse_id,
