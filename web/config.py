@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import time
 from decimal import Decimal
 from pathlib import Path
 
@@ -14,19 +15,34 @@ def instance_path() -> Path:
 
 
 def secret_key(instance: Path) -> str:
-    """WMS_SECRET_KEY, or a key generated once into instance/secret_key and reused."""
+    """WMS_SECRET_KEY, or a key generated once into instance/secret_key and reused.
+
+    ``wms run`` starts the web workers and the background consumer at the same moment: the
+    key is written to a private file and linked into place in one step, so no process ever
+    reads a half-written (empty) key and signs its sessions with another one."""
     key = os.environ.get("WMS_SECRET_KEY")
     if key:
         return key
     path = instance / "secret_key"
-    if path.exists():
-        return path.read_text().strip()
-    instance.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_hex(32)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(key)
-    return key
+    for _ in range(100):
+        if path.exists():
+            key = path.read_text().strip()
+            if key:
+                return key
+            time.sleep(0.05)  # an older writer's file, being written
+            continue
+        instance.mkdir(parents=True, exist_ok=True)
+        draft = instance / f".secret_key.{os.getpid()}"
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
+        try:
+            os.link(draft, path)  # atomic, and refused when another process won the race
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    raise RuntimeError(f"{path} stays empty: remove it and start again")
 
 
 def _whole_number(name: str, default: int) -> int:
