@@ -28,3 +28,18 @@ def test_pages_say_a_stored_message_in_the_readers_language():
     with app.test_request_context(headers={"Accept-Language": "zh-CN"}):
         assert stored_text(text) == "波次 W1 中短拣"
         assert stored_text("订购人身份信息不符") == "订购人身份信息不符"
+
+
+def test_the_history_page_says_transition_notes_in_the_readers_language(demo, client):
+    """A receipt's audit trail keeps "advance shipping notice" as a message, not words."""
+    from sqlalchemy import select
+
+    from tests.conftest import login
+    from wms.core.audit import AuditEvent
+    event = demo.scalars(select(AuditEvent).where(
+        AuditEvent.model == "receipt", AuditEvent.kind == "transition",
+        AuditEvent.note.like('{"t": "advance shipping notice"%'))).first()
+    assert event is not None
+    login(client, "supervisor")
+    page = client.get(f"/history/receipt/{event.record_id}").get_data(as_text=True)
+    assert "预报到货通知" in page and "advance shipping notice" not in page

@@ -15,6 +15,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from wms.catalog.models import Lot, Product
+from wms.core.messages import stored_message
 from wms.core.errors import N_, Conflict, NotFound, ValidationError
 from wms.inventory.models import Location, Package, Quant, StockDocument, Warehouse
 from wms.inventory.services import (MoveLine, move_package, package_tree, parse_quantity,
@@ -299,7 +300,7 @@ def mark_stored_if_done(session: Session, receipt: Receipt) -> bool:
                Quant.customs_status == "bonded", Quant.quantity > 0))
     if left:
         return False
-    receipt.transition("stored", reason="all released goods put away")
+    receipt.transition("stored", reason=stored_message(N_("all released goods put away")))
     return True
 
 

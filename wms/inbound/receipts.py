@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from wms.catalog.models import Lot, Product
 from wms.catalog.services import gtin_forms
+from wms.core.messages import stored_message
 from wms.core.parsing import parse_aware_datetime
 from wms.core.audit import AuditEvent
 from wms.core.context import current_actor
@@ -202,7 +203,7 @@ def create_receipt(session: Session, *, owner_code: str, warehouse_code: str, su
                          expiry_date=expiry, sscc=sscc))
     session.add(receipt)
     receipt.assign_name(session, f"{warehouse.code}/IN")
-    receipt.transition("expected", reason="advance shipping notice")
+    receipt.transition("expected", reason=stored_message(N_("advance shipping notice")))
     session.flush()
     insert_rows(session, ReceiptLine, [{**row, "receipt_id": receipt.id} for row in rows])
     session.expire(receipt, ["lines"])

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from wms.catalog.models import Lot, Product
+from wms.core.messages import stored_message
 from wms.core.context import current_actor
 from wms.core.db import utcnow
 from wms.core.errors import N_, Conflict, NotFound, ValidationError
@@ -372,9 +373,10 @@ def close_tally(session: Session, receipt: Receipt) -> list[Discrepancy]:
     _post_tally_corrections(session, receipt, progress)
     receipt.tally_closed_at = utcnow()
     if receipt.state == "arrived":
-        receipt.transition("tallying", reason="closed without scans")
-    receipt.transition("tallied", reason=f"{len(found)} discrepancies" if found else
-                       "no discrepancies")
+        receipt.transition("tallying", reason=stored_message(N_("closed without scans")))
+    receipt.transition("tallied", reason=stored_message(
+        N_("%(n)s discrepancies"), {"n": len(found)}) if found
+        else stored_message(N_("no discrepancies")))
     session.flush()
     return discrepancies_of(session, receipt)
 

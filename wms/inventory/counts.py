@@ -13,6 +13,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from wms.catalog.models import Lot, Product
+from wms.core.messages import stored_message
 from wms.core.db import utcnow
 from wms.core.errors import N_, DomainError, NotFound, ValidationError
 
@@ -114,7 +115,8 @@ def submit_count(session: Session, count: CountSession,
     count.submitted_at = utcnow()
     session.flush()
     if any(abs(ln.difference) > threshold for ln in count.lines):
-        count.transition("to_approve", reason="differences above %s" % threshold)
+        count.transition("to_approve", reason=stored_message(
+            N_("differences above %(threshold)s"), {"threshold": str(threshold)}))
     else:
         _post(session, count, "cycle count")
     return count

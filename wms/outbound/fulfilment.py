@@ -18,7 +18,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from wms.catalog.models import Lot, Product
-from wms.core.messages import in_english, stored_message
+from wms.core.messages import stored_message
 from wms.core.context import current_actor
 from wms.core.db import utcnow
 from wms.core.errors import N_, Conflict, NotFound, ValidationError
@@ -376,7 +376,7 @@ def _follow_orders(session: Session, wave: Wave, results: list[PickResult]) -> N
             # Picked short and nothing left to pick in this wave: back to the queue for the
             # next wave, which reserves only what is still missing.
             order.hold_reason = stored_message(N_("short pick in %(wave)s"), {"wave": wave.name})
-            order.transition("released", reason=in_english(order.hold_reason))
+            order.transition("released", reason=order.hold_reason)
 
 
 def confirm_pick(session: Session, wave: Wave, move_id: int, picked: Any,

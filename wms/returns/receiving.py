@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from wms.core.messages import stored_message
 from wms.core.db import utcnow
 from wms.core.errors import N_, Conflict, NotFound, ValidationError
 from wms.inventory.models import StockMove, Warehouse
@@ -327,7 +328,7 @@ def arrive_batch(session: Session, batch: ConsolidationBatch) -> ConsolidationBa
         document.done_at = now
         batch.document_id = document.id
     batch.arrived_at = now
-    batch.transition("arrived", reason=f"{len(parcels)} parcels")
+    batch.transition("arrived", reason=stored_message(N_("%(n)s parcels"), {"n": len(parcels)}))
     session.flush()
     return batch
 
