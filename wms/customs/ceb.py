@@ -27,11 +27,12 @@ from typing import Any
 
 from .ceb_base import (BEIJING, CebValidationError, Problem, new_guid, parse_return_time,
                        problems_error)
-from .ceb_model import (MESSAGE_TYPE_BY_CLASS, MESSAGE_TYPES, BaseTransfer, ExportInventory,
-                        ExportInventoryItem, ExportLogistics, ExportOrder, ExportOrderItem,
-                        Inventory, InventoryItem, InvtRefund, InvtRefundItem, Logistics,
-                        MessageType, NoSigner, Order, OrderItem, Payment, Signer,
-                        SummaryApply, build_element, doc_fields, message_type_of, to_bytes)
+from .ceb_export_docs import (ExportInventory, ExportInventoryItem, ExportLogistics,
+                              ExportOrder, ExportOrderItem, SummaryApply)
+from .ceb_import_docs import (Inventory, InventoryItem, InvtRefund, InvtRefundItem, Logistics,
+                              Order, OrderItem, Payment)
+from .ceb_model import (MESSAGE_TYPE_BY_CLASS, MESSAGE_TYPES, BaseTransfer, MessageType,
+                        NoSigner, Signer, build_element, doc_fields, message_type_of, to_bytes)
 from .ceb_receipts import CebReceipt, parse_receipts
 from .ceb_rules import (check_business_rules, check_guid, check_three_documents,
                         check_transfer)

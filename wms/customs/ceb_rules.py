@@ -23,9 +23,9 @@ from stdnum.exceptions import ValidationError as StdnumError
 from wms.core.errors import N_
 
 from .ceb_base import GUID_RE, F, Problem, decimal_digits, is_blank, to_decimal
-from .ceb_model import (BASE_TRANSFER_SPEC, BaseTransfer, ExportInventory, ExportLogistics,
-                        ExportOrder, Inventory, InvtRefund, Logistics, Order, Payment,
-                        SummaryApply, message_type_of)
+from .ceb_export_docs import ExportInventory, ExportLogistics, ExportOrder, SummaryApply
+from .ceb_import_docs import Inventory, InvtRefund, Logistics, Order, Payment
+from .ceb_model import BASE_TRANSFER_SPEC, BaseTransfer, message_type_of
 
 CNY = "142"
 # B2C export lists may carry a 4-digit HS code (9610, statistics flag A) and B2B lists
