@@ -16,6 +16,7 @@ from wtforms.validators import DataRequired, Length
 
 from wms.accounts import services as accounts
 from wms.accounts.models import LOCALES, User
+from wms.core.parsing import ascii_id
 from wms.core.context import set_actor
 
 from .db import db
@@ -57,8 +58,8 @@ def load_user(user_id: str):
     """The session's user, unless the session has ended: the user logged out, changed the
     password or was locked since (the generation moved on), or the session outlived its
     idle or absolute lifetime. An ended session is emptied, its CSRF token with it."""
-    user = db().get(User, int(user_id)) if user_id.isascii() and user_id.isdigit() \
-        and len(user_id) < 10 else None
+    uid = ascii_id(user_id)
+    user = db().get(User, uid) if uid else None
     if user is None or not user.active or not session_is_current(user):
         session.clear()
         return None

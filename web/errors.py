@@ -34,8 +34,17 @@ CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_fo
 RETRY_AFTER = 5
 
 
+# Parameters that name a code's kind or a place's usage carry an English word marked with
+# N_ in the domain; they are said in the reader's language like the rest of the message.
+TRANSLATED_PARAMS = ("kind", "usage")
+
+
 def translate_error(exc: DomainError) -> str:
-    return gettext(exc.template, **exc.params) if exc.params else gettext(exc.template)
+    if not exc.params:
+        return gettext(exc.template)
+    params = {name: gettext(value) if name in TRANSLATED_PARAMS and isinstance(value, str)
+              else value for name, value in exc.params.items()}
+    return gettext(exc.template, **params)
 
 
 def stored_text(text: str | None) -> str:

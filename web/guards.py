@@ -52,6 +52,14 @@ def _refuse_constant(name: str):
     raise ValueError(f"{name} is not a JSON number")
 
 
+class TooDeep(ValueError):
+    """A JSON document nested deeper than the limit."""
+
+    def __init__(self, max_depth: int) -> None:
+        super().__init__(f"JSON nested deeper than {max_depth} levels")
+        self.max_depth = max_depth
+
+
 class BoundedJSONProvider(DefaultJSONProvider):
     """Flask's JSON with limits on what it reads; what it writes is unchanged."""
 
@@ -62,9 +70,9 @@ class BoundedJSONProvider(DefaultJSONProvider):
         try:
             data = json.loads(s, **kwargs)
         except RecursionError:
-            raise ValueError(f"JSON nested deeper than {self.max_depth} levels") from None
+            raise TooDeep(self.max_depth) from None
         if json_depth(data) > self.max_depth:
-            raise ValueError(f"JSON nested deeper than {self.max_depth} levels")
+            raise TooDeep(self.max_depth)
         try:
             check_json_text(data)
         except ValidationError as exc:

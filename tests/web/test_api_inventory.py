@@ -304,6 +304,9 @@ def test_a_transfer_from_or_to_a_virtual_location_is_refused(client, db, barcode
                            headers=headers)
     assert_error(response, 422, "validation_error", f"lines[1].{field}")
     assert ledger_size(db) == before
+    # the place's usage is said in the reader's language (the API default is Chinese)
+    message = response.get_json()["error"]["message"]
+    assert "suppliers" not in message and "customers" not in message
 
 
 @pytest.mark.parametrize("quantity", [10**16, 1e300, "１０"])  # a string: not a JSON number

@@ -344,3 +344,10 @@ def test_openapi_documents_the_new_receipt_operations(client):
                  "/api/v1/putaways"):
         assert "post" in doc["paths"][path], path
     assert doc["components"]["schemas"]["TallyScanInput"]["required"] == ["item"]
+
+
+def test_a_receipt_number_past_the_id_column_is_not_found_by_the_number_written(client, db):
+    """An id the column cannot hold reads as no receipt, and the answer names it as sent."""
+    response = client.get("/api/v1/receipts/99999999999", headers=bearer(db, "supervisor"))
+    assert_error(response, 404, "not_found", "receipt")
+    assert "99999999999" in response.get_json()["error"]["message"]

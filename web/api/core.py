@@ -15,6 +15,7 @@ from wms.core.context import set_actor
 from wms.core.errors import N_, Forbidden, ValidationError
 from wms.core.parsing import MAX_PAGE, parse_int, parse_page
 
+from ..guards import TooDeep
 from ..db import db
 from ..errors import error_response
 from .schema import Schema
@@ -100,6 +101,9 @@ def json_body():
         raise ValidationError(N_("Send a JSON body with Content-Type application/json"))
     try:
         return current_app.json.loads(request.get_data(cache=True))
+    except TooDeep as exc:
+        raise ValidationError(N_("The JSON is nested deeper than %(n)s levels"), field="body",
+                              n=exc.max_depth) from None
     except ValueError as exc:
         raise ValidationError(N_("The body is not valid JSON: %(reason)s"), field="body",
                               reason=str(exc)[:200]) from None

@@ -30,7 +30,7 @@ from wms.partners.models import Enterprise
 from ..db import db
 from ..errors import translate_problems
 from ..idempotency import write
-from .core import operation, page_of
+from .core import operation, page_of, paging
 from .schema import Field, Schema
 
 PAGING = (("page", "integer", "page number, from 1"),
@@ -384,8 +384,7 @@ def list_moves():
             raise ValidationError(N_("Expected %(type)s"), field="product", type="integer")
         scope.product = catalog.get_product(db(), ascii_id(product))
     scope.location = _location_arg()
-    page = max(1, request.args.get("page", 1, type=int))
-    size = min(500, max(1, request.args.get("per_page", 100, type=int)))
+    page, size = paging()
     rows, total = queries.ledger_page(db(), scope, page, size)
     return jsonify({"items": [ledger_json(r) for r in rows], "total": total, "page": page,
                     "pages": max(1, -(-total // size))})

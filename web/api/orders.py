@@ -23,6 +23,7 @@ from flask import jsonify, request
 from flask_babel import gettext
 from sqlalchemy.orm import Session, object_session
 
+from wms.core.parsing import ascii_id
 from wms.core.errors import N_, DomainError, NotFound, ValidationError
 from wms.inventory.models import Warehouse
 from wms.outbound import declare as declaring
@@ -451,9 +452,9 @@ def wave_get(wave_id: str):
 
 
 def _wave_id(value: str) -> int:
-    if not value.isdigit() or len(value) > 9:
+    if not ascii_id(value):
         raise NotFound(N_("Wave %(id)s not found"), field="wave", id=value)
-    return int(value)
+    return ascii_id(value)
 
 
 @operation("/waves/<wave_id>/picks", "POST", summary="Confirm a pick", tag="warehouse",

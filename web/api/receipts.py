@@ -517,12 +517,10 @@ def _photo_folder() -> Path:
 
 
 def _localised(exc):
-    """A receipt state and a barcode kind in the request's language, as on the handheld."""
+    """A receipt state in the request's language, as on the handheld."""
     if isinstance(exc, tally.TallyNotOpen) and "state" in exc.params:
         exc.params["state"] = gettext(STATE_TITLES.get(exc.params["state"],
                                                        exc.params["state"]))
-    if isinstance(exc.params.get("kind"), str):
-        exc.params["kind"] = gettext(exc.params["kind"])
     return exc
 
 

@@ -23,7 +23,7 @@ from ..db import db
 from ..settings import settings
 from ..errors import error_response, translate_error
 from ..idempotency import write
-from .core import operation
+from .core import operation, paging
 from .schema import Field, Schema
 
 CLERKS = ("returns_clerk", "supervisor")
@@ -224,8 +224,7 @@ def list_returns():
         raise ValidationError(N_("Must be one of: %(values)s"), field="state",
                               values=", ".join(REQUEST_STATES))
     session = db()
-    page = max(1, request.args.get("page", 1, type=int))
-    size = min(500, max(1, request.args.get("per_page", 100, type=int)))
+    page, size = paging()
     rows, total = queries.requests_page(session, state, page, size)
     declared = queries.declarations_of(session, [r.id for r in rows])
     return jsonify({"items": [return_json(session, r, declared) for r in rows],

@@ -23,6 +23,7 @@ from wms.jobs import queries as job_queries
 from wms.partners import services as partners
 from wms.partners.models import CREDIT_CLASSES, ENTERPRISE_ROLES, Enterprise
 
+from ..paging import page_arg
 from ..auth import roles_required
 from ..db import db
 from ..errors import translate_error
@@ -113,10 +114,6 @@ def paginate(stmt, page: int):
     rows = db().scalars(stmt.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
     pages = max(1, -(-total // PAGE_SIZE))
     return rows, total, pages
-
-
-def page_arg() -> int:
-    return max(1, request.args.get("page", 1, type=int))
 
 
 @bp.get("/")

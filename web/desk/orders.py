@@ -33,8 +33,9 @@ from wms.outbound.intake import (ORDER_CSV_COLUMNS, REQUIRED_ORDER_CSV, SAMPLE_O
 from wms.outbound.models import ORDER_STATES
 from wms.outbound.summary import list_numbers, parse_day  # noqa: F401 (web.desk.reports)
 
+from ..paging import page_arg
 from ..csv_export import SafeDictWriter
-from ..auth import blueprint_roles, roles_required
+from ..auth import blueprint_roles, roles_required, safe_next
 from ..db import db
 from ..errors import translate_error
 from ..settings import settings
@@ -111,10 +112,6 @@ def csv_error_message(exc: DomainError) -> str:
 
 
 # ---------------------------------------------------------------- list and detail
-
-def page_arg() -> int:
-    return max(1, request.args.get("page", 1, type=int))
-
 
 def paginate(stmt, page: int):
     total = db().scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
@@ -213,8 +210,7 @@ def cancel(order_id: int):
 # ---------------------------------------------------------------- receipts, CSV
 
 def _safe_back(default: str) -> str:
-    target = request.form.get("next") or ""
-    return target if target.startswith("/") and not target.startswith("//") else default
+    return safe_next(request.form.get("next"), default)
 
 
 @bp.post("/receipts")

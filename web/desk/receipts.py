@@ -33,6 +33,7 @@ from wms.inbound import queries, receipts, tally
 from wms.inbound.models import RECEIPT_STATES, Discrepancy, EntryDeclaration, Receipt
 from wms.partners.models import Enterprise
 
+from ..paging import page_arg
 from ..auth import blueprint_roles, roles_required
 from ..db import db
 from ..errors import translate_error
@@ -123,10 +124,6 @@ def product_url(product_id: int | None) -> str | None:
         return url_for("stock.product", product_id=product_id)
     except BuildError:
         return f"/stock/products/{product_id}"
-
-
-def page_arg() -> int:
-    return max(1, request.args.get("page", 1, type=int))
 
 
 def paginate(stmt, page: int):

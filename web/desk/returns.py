@@ -32,6 +32,7 @@ from wms.returns.models import DISPOSITIONS, GRADES, REQUEST_STATES, ReturnParce
 from wms.returns.rules import bonded_allowed, is_late
 
 from ..api.labels import label_response
+from ..paging import page_arg
 from ..auth import blueprint_roles, safe_next
 from ..csv_export import safe_writer
 from ..db import db
@@ -220,7 +221,7 @@ def index():
     state = request.args.get("state") or None
     if state and state not in REQUEST_STATES:
         state = None
-    page = max(1, request.args.get("page", 1, type=int))
+    page = page_arg()
     rows, total = queries.requests_page(session, state, page, PAGE_SIZE)
     info = figures.summary(session)
     return render_template(

@@ -23,6 +23,7 @@ from wms.inventory import places, queries
 from wms.inventory.resolve import ascii_id
 from wms.inventory.models import CUSTOMS_STATUSES, Location, Warehouse
 
+from ..paging import page_arg
 from ..csv_export import safe_writer
 from ..auth import blueprint_roles
 from ..db import close_session, db
@@ -75,10 +76,6 @@ def num(value: Decimal | int | None) -> str:
 def int_arg(name: str, args=None) -> int | None:
     """An id from the query string in ASCII digits; anything else is no filter."""
     return ascii_id((args or request.args).get(name, ""))
-
-
-def page_arg() -> int:
-    return max(1, request.args.get("page", 1, type=int))
 
 
 def pages_for(total: int) -> int:

@@ -29,16 +29,8 @@ from .handheld import (COUNT_STATE_TITLES, KIND_TITLES, PART_TITLES, _moved, _nu
                        _payload, _supervisor_only, _text, bp, status_title)
 from ..idempotency import write
 
-# Domain messages name a code's kind or a place's usage by an English word marked for
-# translation; the scanner shows it in the user's language like the rest of the message.
-TRANSLATED_PARAMS = ("kind", "usage")
-
-
 @bp.errorhandler(DomainError)
 def scanner_error(exc: DomainError):
-    for name in TRANSLATED_PARAMS:
-        if isinstance(exc.params.get(name), str):
-            exc.params[name] = _(exc.params[name])
     return web_errors.error_response(exc.status, exc.code, web_errors.translate_error(exc),
                                      exc.field, **getattr(exc, "extra", {}))
 

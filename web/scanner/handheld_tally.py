@@ -52,11 +52,9 @@ def _state_title(state: str) -> str:
 
 
 def localised(exc: DomainError) -> DomainError:
-    """Parameters that are codes (a receipt state, a barcode kind) in the reader's words."""
+    """A receipt state parameter in the reader's words."""
     if isinstance(exc, tally.TallyNotOpen) and "state" in exc.params:
         exc.params["state"] = _state_title(exc.params["state"])
-    if "kind" in exc.params and isinstance(exc.params["kind"], str):
-        exc.params["kind"] = _(exc.params["kind"])
     return exc
 
 

@@ -26,6 +26,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy.orm import Session
 
+from wms.core.parsing import ascii_id, parse_id
 from wms.core.errors import N_, DomainError, NotFound, ValidationError
 from wms.core.idempotency import run_idempotent
 from wms.inventory.models import Warehouse
@@ -67,9 +68,9 @@ def _text(payload: dict, name: str, limit: int = 200) -> str | None:
 
 def _id(payload: dict, name: str) -> int:
     value = payload.get(name)
-    if isinstance(value, bool) or not str(value or "").strip().isdigit():
+    if value in (None, ""):
         raise ValidationError(N_("This field is required"), field=name)
-    return int(value)
+    return parse_id(value, name)
 
 
 def pick_scan(payload: dict) -> fulfilment.PickScan:
@@ -198,7 +199,7 @@ def index():
 def create_wave():
     """A wave from the released orders ticked on the page; a double tap makes one wave."""
     code = (request.form.get("warehouse") or "").strip()
-    ids = sorted({int(v) for v in request.form.getlist("order") if v.isdigit()})
+    ids = sorted({n for n in map(ascii_id, request.form.getlist("order")) if n})
     key = (request.form.get("idempotency_key") or "").strip() or uuid.uuid4().hex
     sessions = current_app.extensions["wms.sessionmaker"]
     close_session()

@@ -62,7 +62,11 @@ def resolve_receipt(session: Session, ref: str) -> Receipt:
     """A receipt by id or name; in a URL the name's slashes may be written as hyphens."""
     ref = (ref or "").strip()
     if (number := ascii_id(ref)) is not None:
-        return get_receipt(session, number)
+        try:
+            return get_receipt(session, number)
+        except NotFound:
+            # named as the caller wrote it (a number past the id column reads as 0)
+            raise NotFound(N_("Receipt %(id)s not found"), field="receipt", id=ref) from None
     try:
         return find_receipt(session, ref.upper())
     except NotFound:

@@ -16,6 +16,7 @@ from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
 from wms.catalog.models import Lot, Product
+from wms.core.parsing import ascii_id
 from wms.core.errors import N_, NotFound, ValidationError
 from wms.core.scoping import scope_to_owner, visible_owner
 from wms.customs.models import CustomsMessage
@@ -159,7 +160,7 @@ def orders_by_refs(session: Session, refs: list, *, lock: bool = False,
     hyphens), in one query, in the order named; another owner's order is not found (the
     error names ``orders[i]``). ``lock``: FOR UPDATE, for a door that changes them."""
     refs = [str(r or "").strip() for r in refs]
-    ids = {int(r) for r in refs if r.isdigit() and len(r) < 10}
+    ids = {n for n in map(ascii_id, refs) if n}
     names = set(refs) | {r.replace("-", "/") for r in refs}
     stmt = orders_query().order_by(None).where(
         SalesOrder.id.in_(ids) | SalesOrder.order_no.in_(refs) | SalesOrder.name.in_(names)
