@@ -41,7 +41,8 @@ def test_the_jobs_page_shows_each_job_and_a_failure_can_be_retried(client, db, j
     for name in ("customs_send", "customs_receive", "webhooks_deliver", "logistics_sweep",
                  "deadline_notices", "idempotency_cleanup"):
         assert f'id="job-{name}"' in page
-    assert "deleted 0" in page and "signing client down" in page
+    assert "已删除 0" in page and "deleted 0" not in page  # count keys in the reader's language
+    assert "signing client down" in page
     home = client.get("/").get_data(as_text=True)
     assert 'id="job-failures"' in home and "customs_send" in home
     failure = db.scalar(select(JobFailure))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import format_datetime
 from flask_babel import gettext as _
+from flask_babel import lazy_pgettext
 from flask_login import current_user, login_required
 
 from wms.core.db import utcnow
@@ -30,6 +31,37 @@ LIVE_PAGES = frozenset({"office.home", "dispatch.index", "receipts.index", "orde
 NOTICE_PAGES = {"alert_late": "dispatch.alerts", "alert_no_report": "dispatch.alerts",
                 "declaration_due": "receipts.overdue", "return_apply_due": "returns.index",
                 "return_arrive_due": "returns.index"}
+
+
+# What each job counted, in the reader's language (a job's counts are stored by key).
+COUNT_LABELS = {
+    "sent": lazy_pgettext("job count", "sent"),
+    "applied": lazy_pgettext("job count", "applied"),
+    "repeated": lazy_pgettext("job count", "repeated"),
+    "rejected": lazy_pgettext("job count", "rejected"),
+    "attempted": lazy_pgettext("job count", "attempted"),
+    "delivered": lazy_pgettext("job count", "delivered"),
+    "retrying": lazy_pgettext("job count", "retrying"),
+    "failed": lazy_pgettext("job count", "failed"),
+    "deleted": lazy_pgettext("job count", "deleted"),
+    "queued": lazy_pgettext("job count", "queued"),
+    "jobs": lazy_pgettext("job count", "jobs"),
+    "shipments": lazy_pgettext("job count", "shipments"),
+    "late": lazy_pgettext("job count", "late"),
+    "no_report": lazy_pgettext("job count", "no report"),
+    "published": lazy_pgettext("job count", "published"),
+    "alert_late": lazy_pgettext("job count", "late alerts"),
+    "alert_no_report": lazy_pgettext("job count", "no-report alerts"),
+    "declaration_due": lazy_pgettext("job count", "declarations due"),
+    "return_apply_due": lazy_pgettext("job count", "return declarations due"),
+    "return_arrive_due": lazy_pgettext("job count", "return arrivals due"),
+}
+
+
+@bp.app_template_filter("job_count_label")
+def job_count_label(key: str) -> str:
+    """A count key the page knows by name; a new job's key shows as it is until it is named."""
+    return str(COUNT_LABELS.get(key, key))
 
 
 def notice_text(notice: Notice) -> str:
