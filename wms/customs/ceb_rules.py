@@ -16,16 +16,13 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any
 
-from stdnum.cn import ric
-from stdnum.exceptions import InvalidChecksum
-from stdnum.exceptions import ValidationError as StdnumError
-
 from wms.core.errors import N_
 
 from .ceb_base import GUID_RE, F, Problem, decimal_digits, is_blank, to_decimal
 from .ceb_export_docs import ExportInventory, ExportLogistics, ExportOrder, SummaryApply
 from .ceb_import_docs import Inventory, InvtRefund, Logistics, Order, Payment
 from .ceb_model import BASE_TRANSFER_SPEC, BaseTransfer, message_type_of
+from .codes.resident_id import resident_id_problem
 
 CNY = "142"
 # B2C export lists may carry a 4-digit HS code (9610, statistics flag A) and B2B lists
@@ -172,17 +169,12 @@ class _Checker:
         number_elem = ID_FIELDS[id_type_elem]
         self.one_of(f"{head}.{id_type_elem}", id_type, ("1", "2"))
         if str(id_type) == "1" and not is_blank(number):
-            try:
-                ric.validate(str(number))
-            except InvalidChecksum:
-                self.add(f"{head}.{number_elem}", "resident_id_check_digit",
-                         N_("%(value)s is not a valid resident ID: the check digit should be "
-                            "%(expected)s"), value=number,
-                         expected=ric.calc_check_digit(ric.compact(str(number))))
-            except StdnumError:
-                self.add(f"{head}.{number_elem}", "resident_id",
-                         N_("%(value)s is not a valid resident ID (18 characters, a real "
-                            "birth date and region, a check digit)"), value=number)
+            problem = resident_id_problem(str(number),
+                                          provinces=self.codes.get("province"))
+            if problem is not None:
+                self.add(f"{head}.{number_elem}",
+                         "resident_id_check_digit" if problem.code == "resident_id_check_digit"
+                         else "resident_id", problem.template, **problem.params)
 
     def blank(self, path: str, value: Any, mode: str) -> None:
         if not is_blank(value):

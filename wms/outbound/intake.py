@@ -24,8 +24,6 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from stdnum.cn import ric
-from stdnum.exceptions import ValidationError as StdnumError
 
 from wms.catalog.models import Product
 from wms.core.parsing import decode_text_upload as decode_upload  # noqa: F401 (pages, API)
@@ -33,7 +31,9 @@ from wms.core.db import utcnow
 from wms.core.errors import N_, Conflict, DomainError, ValidationError
 from wms.core.scoping import visible_owner
 from wms.core.sequence import assign_names
-from wms.customs.rules import CENT, line_tax
+from wms.customs.codes.resident_id import validate_resident_id
+from wms.customs.rules import CENT
+from wms.customs.tax import tax_line
 from wms.inventory.models import Warehouse
 from wms.inventory.services import InsufficientStock
 from wms.partners.models import Enterprise
@@ -88,15 +88,12 @@ def _code(value: Any) -> str:
 
 
 def validate_buyer_id(id_type: str, number: str, field: str) -> str:
-    """Type 1 is the resident identity card: its check character must hold."""
+    """Type 1 is the resident identity card: length, province, date of birth and check
+    character must hold (``wms.customs.codes.resident_id``)."""
     if id_type != "1":
         raise ValidationError(N_("Only ID type 1 (resident identity card) is accepted"),
                               field=field.replace("number", "type"))
-    try:
-        return ric.validate(number)
-    except StdnumError as exc:
-        raise ValidationError(N_("Resident ID number is not valid: %(reason)s"), field=field,
-                              reason=str(exc)) from exc
+    return validate_resident_id(number, field)
 
 
 def order_fingerprint(data: dict) -> str:
@@ -238,8 +235,8 @@ def _check(known: _Known, data: dict, where: str, settings: Settings) -> _Checke
             raise ValidationError(N_("Total %(total)s is not quantity x price (%(expected)s)"),
                                   field=f"{lw}total_price", total=total,
                                   expected=(qty * price).quantize(CENT))
-        tax = line_tax(total, product.vat_rate, product.consumption_tax_rate,
-                       limits.tax_share) if trade_mode == "1210" else Decimal(0)
+        tax = tax_line(product, gnum=i + 1, price=price, total_price=total,
+                       share=limits.tax_share).tax if trade_mode == "1210" else Decimal(0)
         goods += total
         tax_total += tax
         wanted[product.id] += qty
