@@ -90,7 +90,7 @@ LOCATIONS = [
 PRODUCTS = [
     (OWNER_MILK, "APT-PRE-800", "4008746009123", "爱他美婴儿配方奶粉 Pre段 800g",
      "Aptamil Pre infant formula 800 g", "1901101010", "婴儿配方奶粉",
-     "0-6月龄|800g/罐|爱他美牌", "122", "035", "0.8", "304", "198.00", "0.8", "1.05", True,
+     "0-6月龄|800g/罐|爱他美牌", "122", "035", "0.8", "609", "198.00", "0.8", "1.05", True,
      "LZB2026IR000101", "milk powder"),
     (OWNER_MILK, "MEIJI-STEP-800", "4902000001703", "明治婴儿配方奶粉 1段 800g",
      "Meiji Step infant formula 800 g", "1901101010", "婴儿配方奶粉",
@@ -403,7 +403,7 @@ def demo_order(order_no: str, trade_mode: str, buyer: str, buyer_id: str, sku: s
         "buyer_phone": phone, "consignee": consignee, "consignee_phone": phone,
         "consignee_address": address, "goods_value": str(total), "freight": str(freight),
         "discount": "0", "tax_total": str(tax), "actual_paid": str(paid),
-        "country": "304" if trade_mode == "9610" else "142",
+        "country": "304" if trade_mode == "9610" else "145" if abroad else "142",
         "destination_warehouse": "ALA" if trade_mode == "9810" else None,
         "lines": [{"product": sku, "qty": qty, "price": price, "total_price": str(total)}],
         "payment": {"pay_code": "6201960101", "pay_name": "兰州银行网上支付",
