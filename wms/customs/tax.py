@@ -19,9 +19,18 @@ from decimal import ROUND_HALF_UP, Decimal
 CENT = Decimal("0.01")
 TAX_SHARE = Decimal("0.7")
 TAX_BASES = ("ad_valorem", "cosmetics_threshold")
-# legal unit -> price per unit from which high-end cosmetics bear consumption tax
-COSMETICS_THRESHOLDS = {"096": Decimal("10"), "036": Decimal("10"),   # ml, g
-                        "020": Decimal("15"), "010": Decimal("15")}   # piece (片), sheet
+# legal unit -> (price per ml/g/piece from which high-end cosmetics bear consumption tax,
+# how many of those one legal unit holds)
+COSMETICS_THRESHOLDS = {"096": (Decimal("10"), Decimal(1)),      # ml
+                        "036": (Decimal("10"), Decimal(1)),      # g
+                        "095": (Decimal("10"), Decimal(1000)),   # l
+                        "035": (Decimal("10"), Decimal(1000)),   # kg
+                        "020": (Decimal("15"), Decimal(1)),      # piece (片)
+                        "010": (Decimal("15"), Decimal(1))}      # sheet (张)
+
+
+def threshold_of(legal_unit: str | None) -> tuple[Decimal, Decimal] | None:
+    return COSMETICS_THRESHOLDS.get(legal_unit or "")
 
 
 @dataclass(frozen=True)
@@ -56,11 +65,12 @@ def applicable_consumption_rate(product, price: Decimal) -> tuple[Decimal, Decim
     rate = Decimal(product.consumption_tax_rate or 0)
     if (product.consumption_tax_basis or "ad_valorem") != "cosmetics_threshold":
         return rate, None, None
-    threshold = COSMETICS_THRESHOLDS.get(product.legal_unit1)
-    if threshold is None:
+    measure = threshold_of(product.legal_unit1)
+    if measure is None:
         return rate, None, None
-    per_unit = (Decimal(price) / Decimal(product.legal_factor1)).quantize(CENT,
-                                                                          ROUND_HALF_UP)
+    threshold, per_legal_unit = measure
+    per_unit = (Decimal(price) / (Decimal(product.legal_factor1) * per_legal_unit)).quantize(
+        CENT, ROUND_HALF_UP)
     return (rate if per_unit >= threshold else Decimal(0)), per_unit, threshold
 
 

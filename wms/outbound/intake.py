@@ -32,6 +32,7 @@ from wms.core.errors import N_, Conflict, DomainError, ValidationError
 from wms.core.scoping import visible_owner
 from wms.core.sequence import assign_names
 from wms.customs.codes.resident_id import validate_resident_id
+from wms.customs.models import CustomsCode
 from wms.customs.rules import CENT
 from wms.customs.tax import tax_line
 from wms.inventory.models import Warehouse
@@ -109,6 +110,7 @@ class _Known:
     existing: dict[tuple[int, str], SalesOrder]
     waybills: set[tuple[str, str]]
     payments: set[tuple[str, str]]
+    countries: set[str]
 
 
 def _load(session: Session, batch: list[dict]) -> _Known:
@@ -149,8 +151,12 @@ def _load(session: Session, batch: list[dict]) -> _Known:
     known_payments = set(session.execute(select(Payment.pay_code, Payment.pay_transaction_id)
                                          .where(Payment.pay_transaction_id.in_(
                                              transactions or {""}))))
+    countries = set(session.scalars(select(CustomsCode.code).where(
+        CustomsCode.code_table == "country",
+        CustomsCode.code.in_({str(d.get("country") or "142") for d in dicts}))))
     return _Known(enterprises, warehouses, products, existing,
-                  {tuple(r) for r in known_waybills}, {tuple(r) for r in known_payments})
+                  {tuple(r) for r in known_waybills}, {tuple(r) for r in known_payments},
+                  countries)
 
 
 def _enterprise(known: _Known, code: Any, role: str, field: str) -> Enterprise:
@@ -195,6 +201,10 @@ def _check(known: _Known, data: dict, where: str, settings: Settings) -> _Checke
         if destination is None or destination.kind != "overseas":
             raise ValidationError(N_("A 9810 export names its overseas warehouse"),
                                   field=f"{where}destination_warehouse")
+    country = str(data.get("country") or "142")
+    if country not in known.countries:
+        raise ValidationError(N_("%(code)s is not in the customs %(table)s table"),
+                              field=f"{where}country", code=country, table="country")
     buyer_name = _text(data, "buyer_name", where, 60)
     buyer_id = validate_buyer_id(str(data.get("buyer_id_type") or "1"),
                                  str(data.get("buyer_id_number") or ""),
@@ -222,6 +232,9 @@ def _check(known: _Known, data: dict, where: str, settings: Settings) -> _Checke
         if trade_mode == "1210" and not product.item_record_no:
             raise ValidationError(N_("Product %(sku)s is not registered with customs"),
                                   field=f"{lw}product", sku=product.sku)
+        if trade_mode == "1210" and not product.positive_list:
+            raise ValidationError(N_("Product %(sku)s is not on the retail import positive "
+                                     "list"), field=f"{lw}product", sku=product.sku)
         try:
             qty = Decimal(str(item.get("qty")))
         except (InvalidOperation, ValueError):
@@ -309,7 +322,7 @@ def _check(known: _Known, data: dict, where: str, settings: Settings) -> _Checke
         buyer_phone=buyer_phone, consignee=consignee, consignee_phone=consignee_phone,
         consignee_address=consignee_address,
         consignee_district=_text(data, "consignee_district", where, 6, False),
-        country=str(data.get("country") or "142"), goods_value=goods, freight=freight,
+        country=country, goods_value=goods, freight=freight,
         discount=discount, tax_total=tax_total, actual_paid=paid,
         pay_code=pay_code, pay_name=_text(payment, "pay_name", pw, 100),
         pay_transaction_id=pay_transaction_id,
