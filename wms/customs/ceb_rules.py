@@ -43,6 +43,25 @@ CODE_FIELDS = {"currency": "currency", "fCurrency": "currency", "iCurrency": "cu
 ID_FIELDS = {"buyerIdType": "buyerIdNumber", "payerIdType": "payerIdNumber"}
 
 
+def export_classification(trade_mode: str, lines: Sequence[tuple[str, bool, Any]]
+                          ) -> tuple[str, list[str]]:
+    """(statisticsFlag, gcode of each line) an export list declares, from each line's
+    10-digit HS code, whether its goods need no export tax, refund or licence, and its value.
+
+    9610: a simplified declaration (A) with 4-digit codes when every line qualifies (at most
+    SIMPLIFIED_HS_LIMIT each), else a summary declaration (B) with full codes. 9710/9810:
+    B, with the 6-digit code for each line that qualifies.
+    """
+    def fits(eligible: bool, total: Any) -> bool:
+        return eligible and to_decimal(total) <= SIMPLIFIED_HS_LIMIT
+
+    if trade_mode in SHORT_HS_TRADE_MODES[4] and lines and all(fits(e, t) for _c, e, t in lines):
+        return "A", [code[:4] for code, _e, _t in lines]
+    if trade_mode in SHORT_HS_TRADE_MODES[6]:
+        return "B", [code[:6] if fits(e, t) else code for code, e, t in lines]
+    return "B", [code for code, _e, _t in lines]
+
+
 @lru_cache(maxsize=1)
 def default_codes() -> dict[str, frozenset[str]]:
     """The code tables' default rows (``wms.customs.codes.DEFAULT_CODES``), no database."""
