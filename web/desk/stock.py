@@ -251,3 +251,4 @@ def ledger():
 
 from . import stock_pages  # noqa: E402,F401  (registers locations and packages on ``bp``)
 from . import products  # noqa: E402,F401  (registers the product pages on ``bp``)
+from . import order_tax  # noqa: E402,F401  (the order page's tax calculation, a template global)
