@@ -403,7 +403,7 @@ def demo_order(order_no: str, trade_mode: str, buyer: str, buyer_id: str, sku: s
         "buyer_phone": phone, "consignee": consignee, "consignee_phone": phone,
         "consignee_address": address, "goods_value": str(total), "freight": str(freight),
         "discount": "0", "tax_total": str(tax), "actual_paid": str(paid),
-        "country": "304" if trade_mode == "9610" else "142",
+        "country": "304" if trade_mode == "9610" else "145" if abroad else "142",
         "destination_warehouse": "ALA" if trade_mode == "9810" else None,
         "lines": [{"product": sku, "qty": qty, "price": price, "total_price": str(total)}],
         "payment": {"pay_code": "6201960101", "pay_name": "兰州银行网上支付",

@@ -482,7 +482,7 @@ def test_import_hs_code_has_ten_digits():
 def test_code_tables_guid_and_lengths():
     problems = ceb.check_business_rules(order(
         currency="840", guid="6898ee92-45c9-45ab-baae-bc18bbf6fd80", order_no="X" * 61,
-        items=[dataclasses.replace(order().items[0], unit="999", country="999")],
+        items=[dataclasses.replace(order().items[0], unit="999", country="888")],
         goods_value=D("198"), actural_paid=D("207.83")))
     assert sorted(fields_of(problems)) == sorted([
         "OrderHead.guid", "OrderHead.orderNo", "OrderHead.currency",

@@ -1,4 +1,4 @@
-"""Stock over the API: scan anything, stock, moves, counts, products, locations.
+"""Stock over the API: scan anything, stock, moves, counts, locations (products: products.py).
 
 Reads are owner-scoped like the desk pages (both answer from ``wms.inventory.queries``);
 writes go through ``web.idempotency.write``, so an ``Idempotency-Key`` header (or an
@@ -14,7 +14,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from wms.catalog import services as catalog
-from wms.catalog.models import Product
 from wms.core.errors import N_, NotFound, ValidationError
 from wms.core.scoping import visible_owner
 from wms.inventory import counts as counting
@@ -70,36 +69,6 @@ STOCK_LINE = Schema("StockLine", (
     Field("reserved", "string", True, "held by open moves"),
     Field("available", "string", True, "quantity - reserved"),
 ), "On-hand stock of one key (product, location, lot, package, owner, customs status).")
-
-PRODUCT = Schema("Product", (
-    Field("owner", "string", True, "owner's customs code", max_length=10),
-    Field("sku", "string", True, max_length=40),
-    Field("gtin", "string", description="GTIN-8/12/13/14, check digit verified",
-          max_length=14, nullable=True),
-    Field("name_zh", "string", True, max_length=200),
-    Field("name_en", "string", max_length=200, nullable=True),
-    Field("category", "string", max_length=60, nullable=True),
-    Field("hs_code", "string", True, "10 digits", max_length=10),
-    Field("gname", "string", True, "customs name", max_length=250),
-    Field("gmodel", "string", True, "customs model and specification", max_length=250),
-    Field("customs_unit", "string", True, "customs unit code", max_length=3),
-    Field("legal_unit1", "string", True, max_length=3),
-    Field("legal_factor1", "string", description="legal quantity per declared unit, decimal",
-          max_length=20),
-    Field("legal_unit2", "string", max_length=3, nullable=True),
-    Field("legal_factor2", "string", max_length=20, nullable=True),
-    Field("origin_country", "string", True, "customs country code", max_length=3),
-    Field("declared_price", "string", description="decimal", max_length=20),
-    Field("net_weight_kg", "string", description="decimal", max_length=20),
-    Field("gross_weight_kg", "string", description="decimal", max_length=20),
-    Field("track_lot", "boolean"),
-    Field("track_expiry", "boolean"),
-    Field("item_record_no", "string", max_length=30, nullable=True),
-), "A product as one owner stores and declares it.")
-PRODUCT_IN = Schema("ProductInput", (*PRODUCT.fields, IDEMPOTENCY), PRODUCT.description)
-PRODUCT_OUT = Schema("ProductRecord", (Field("id", "integer", True), *PRODUCT.fields,
-                                       Field("active", "boolean", True)),
-                     "A registered product.")
 
 LOCATION = Schema("Location", (
     Field("id", "integer", True),
@@ -260,47 +229,6 @@ def list_stock():
     page = page_of(queries.stock_ids(flt, "id"), lambda quant_id: quant_id)
     page["items"] = [stock_json(r) for r in queries.stock_rows(db(), page["items"])]
     return jsonify(page)
-
-
-# ---------------------------------------------------------------- products
-
-def product_json(p: Product) -> dict:
-    return {"id": p.id, "owner": p.owner.customs_code, "sku": p.sku, "gtin": p.gtin,
-            "name_zh": p.name_zh, "name_en": p.name_en, "category": p.category,
-            "hs_code": p.hs_code, "gname": p.gname, "gmodel": p.gmodel,
-            "customs_unit": p.customs_unit, "legal_unit1": p.legal_unit1,
-            "legal_factor1": _opt_num(p.legal_factor1), "legal_unit2": p.legal_unit2,
-            "legal_factor2": _opt_num(p.legal_factor2), "origin_country": p.origin_country,
-            "declared_price": _opt_num(p.declared_price),
-            "net_weight_kg": _opt_num(p.net_weight_kg),
-            "gross_weight_kg": _opt_num(p.gross_weight_kg), "track_lot": p.track_lot,
-            "track_expiry": p.track_expiry, "item_record_no": p.item_record_no,
-            "active": p.active}
-
-
-@operation("/products", summary="List products", tag="inventory", response=PRODUCT_OUT,
-           many=True, query=(("q", "string", "SKU, name contains, or GTIN"),
-                             ("owner", "string", "owner's customs code"), *PAGING))
-def list_products():
-    """Owner tokens see only their own owners' products."""
-    return jsonify(page_of(catalog.products_query(_owner_id_arg(),
-                                                  (request.args.get("q") or "").strip()
-                                                  or None), product_json))
-
-
-@operation("/products", "POST", summary="Register a product", tag="inventory",
-           body=PRODUCT_IN, response=PRODUCT_OUT, status=201,
-           roles=("supervisor", "customs_clerk"))
-def create_product(payload: dict):
-    """Every customs field is checked (HS code, unit and country codes, GTIN check digit,
-    weights) before anything is written; SKU and GTIN are unique per owner."""
-    data = {k: v for k, v in payload.items() if k != "idempotency_key"}
-    owner = data.pop("owner")
-
-    def use_case(session: Session):
-        product = catalog.register_product(session, owner_code=owner, **data)
-        return 201, product_json(product)
-    return write(payload, use_case)
 
 
 # ---------------------------------------------------------------- locations

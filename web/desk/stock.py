@@ -249,4 +249,6 @@ def ledger():
                            csv_url=url_for("stock.ledger", format="csv", **args))
 
 
-from . import stock_pages  # noqa: E402,F401  (registers locations, products, packages on ``bp``)
+from . import stock_pages  # noqa: E402,F401  (registers locations and packages on ``bp``)
+from . import products  # noqa: E402,F401  (registers the product pages on ``bp``)
+from . import order_tax  # noqa: E402,F401  (the order page's tax calculation, a template global)

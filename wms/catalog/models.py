@@ -5,6 +5,7 @@ from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String, UniqueConstraint
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from wms.core.audit import Audited
@@ -26,7 +27,7 @@ class Product(Audited, Base):
     __tracked__ = ("sku", "gtin", "hs_code", "gname", "gmodel", "customs_unit", "legal_unit1",
                    "legal_factor1", "legal_unit2", "legal_factor2", "origin_country",
                    "declared_price", "item_record_no", "vat_rate", "consumption_tax_rate",
-                   "active")
+                   "consumption_tax_basis", "positive_list", "simplified_export", "active")
     __table_args__ = (
         UniqueConstraint("owner_id", "sku"),
         UniqueConstraint("owner_id", "gtin"),
@@ -66,6 +67,14 @@ class Product(Audited, Base):
                                               server_default="0.13")
     consumption_tax_rate: Mapped[Decimal] = mapped_column(Numeric(6, 4), default=Decimal(0),
                                                           server_default="0")
+    # ad_valorem: the rate applies to every sale; cosmetics_threshold: only at or above
+    # 10 RMB per ml/g or 15 RMB per piece/sheet (high-end cosmetics, wms.customs.tax).
+    consumption_tax_basis: Mapped[str] = mapped_column(String(20), default="ad_valorem",
+                                                       server_default="ad_valorem")
+    # On the list of goods a retail import may bring in (跨境电商零售进口商品清单).
+    positive_list: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
+    # Needs no export tax, tax refund or licence: an export list may use a short HS code.
+    simplified_export: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
     active: Mapped[bool] = mapped_column(default=True)
 
     owner: Mapped[Enterprise] = relationship(lazy="joined")

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -11,13 +10,12 @@ from sqlalchemy.orm import Session
 from wms.core.errors import N_, Conflict, NotFound, ValidationError
 from wms.core.parsing import ascii_digits
 from wms.core.scoping import scope_to_owner, visible_owner
-from wms.customs.codes import check_code
 from wms.logistics.identifiers import validate_gtin
 from wms.partners.models import Enterprise
 
 from .models import Lot, Product
+from .validation import customs_values
 
-HS_CODE = re.compile(r"^\d{10}$")
 SKU = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,39}$")
 
 
@@ -26,15 +24,12 @@ def optional_gtin(value: str | None, field: str = "gtin") -> str | None:
     return validate_gtin(value, field) if value not in (None, "") else None
 
 
-def _decimal(value, field: str, *, minimum: Decimal = Decimal(0),
-             allow_zero: bool = True) -> Decimal:
-    try:
-        number = Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        raise ValidationError(N_("Must be a number"), field=field) from None
-    if not number.is_finite() or number < minimum or (not allow_zero and number == 0):
-        raise ValidationError(N_("Must be a positive number"), field=field)
-    return number
+CUSTOMS_FIELDS = ("name_zh", "name_en", "category", "hs_code", "gname", "gmodel",
+                  "customs_unit", "legal_unit1", "legal_factor1", "legal_unit2",
+                  "legal_factor2", "origin_country", "declared_price", "net_weight_kg",
+                  "gross_weight_kg", "item_record_no", "vat_rate", "consumption_tax_rate",
+                  "consumption_tax_basis", "positive_list", "simplified_export")
+EDITABLE_FIELDS = (*CUSTOMS_FIELDS, "gtin", "track_lot", "track_expiry", "active")
 
 
 def register_product(session: Session, *, owner_code: str, sku: str, name_zh: str,
@@ -45,7 +40,11 @@ def register_product(session: Session, *, owner_code: str, sku: str, name_zh: st
                      declared_price=0, net_weight_kg=0, gross_weight_kg=0,
                      track_lot: bool = False, track_expiry: bool = False,
                      item_record_no: str | None = None, vat_rate="0.13",
-                     consumption_tax_rate="0") -> Product:
+                     consumption_tax_rate="0", consumption_tax_basis: str = "ad_valorem",
+                     positive_list: bool | None = None,
+                     simplified_export: bool = False) -> Product:
+    """A new product of an owner; ``positive_list`` left out means: on the list when it has
+    a record number (registered for retail import)."""
     owner = session.scalar(select(Enterprise).where(Enterprise.customs_code == owner_code))
     if owner is None or not visible_owner(owner.id):
         raise NotFound(N_("Owner %(code)s not found"), field="owner", code=owner_code)
@@ -57,57 +56,53 @@ def register_product(session: Session, *, owner_code: str, sku: str, name_zh: st
         raise ValidationError(N_("SKU must be 1-40 letters, digits, '.', '_', '/' or '-'"),
                               field="sku")
     gtin = optional_gtin(gtin)
-    if not (name_zh or "").strip():
-        raise ValidationError(N_("Name is required"), field="name_zh")
-    if not HS_CODE.match(hs_code or ""):
-        raise ValidationError(N_("HS code must have 10 digits"), field="hs_code")
-    for field, value in (("gname", gname), ("gmodel", gmodel)):
-        if not (value or "").strip():
-            raise ValidationError(N_("This field is required"), field=field)
-    check_code(session, "unit", customs_unit, "customs_unit")
-    check_code(session, "unit", legal_unit1, "legal_unit1")
-    check_code(session, "unit", legal_unit2, "legal_unit2")
-    check_code(session, "country", origin_country, "origin_country")
-    if not customs_unit:
-        raise ValidationError(N_("This field is required"), field="customs_unit")
-    if not legal_unit1:
-        raise ValidationError(N_("This field is required"), field="legal_unit1")
-    if not origin_country:
-        raise ValidationError(N_("This field is required"), field="origin_country")
-    factor1 = _decimal(legal_factor1, "legal_factor1", allow_zero=False)
-    factor2 = None
-    if legal_unit2:
-        if legal_factor2 in (None, ""):
-            raise ValidationError(N_("A second legal unit needs its conversion factor"),
-                                  field="legal_factor2")
-        factor2 = _decimal(legal_factor2, "legal_factor2", allow_zero=False)
-    net = _decimal(net_weight_kg, "net_weight_kg")
-    gross = _decimal(gross_weight_kg, "gross_weight_kg")
-    if gross < net:
-        raise ValidationError(N_("Gross weight cannot be less than net weight"),
-                              field="gross_weight_kg")
-    price = _decimal(declared_price, "declared_price")
-    vat = _decimal(vat_rate, "vat_rate")
-    consumption = _decimal(consumption_tax_rate, "consumption_tax_rate")
-    for field, rate in (("vat_rate", vat), ("consumption_tax_rate", consumption)):
-        if rate >= 1:
-            raise ValidationError(N_("A tax rate is a fraction below 1, e.g. 0.13"), field=field)
+    values = customs_values(session, dict(
+        name_zh=name_zh, name_en=name_en, category=category, hs_code=hs_code, gname=gname,
+        gmodel=gmodel, customs_unit=customs_unit, legal_unit1=legal_unit1,
+        legal_factor1=legal_factor1, legal_unit2=legal_unit2, legal_factor2=legal_factor2,
+        origin_country=origin_country, declared_price=declared_price,
+        net_weight_kg=net_weight_kg, gross_weight_kg=gross_weight_kg,
+        item_record_no=item_record_no, vat_rate=vat_rate,
+        consumption_tax_rate=consumption_tax_rate, consumption_tax_basis=consumption_tax_basis,
+        positive_list=positive_list, simplified_export=simplified_export,
+        track_lot=track_lot, track_expiry=track_expiry))
     if session.scalar(select(Product.id).where(Product.owner_id == owner.id, Product.sku == sku)):
         raise Conflict(N_("SKU %(sku)s already exists for this owner"), field="sku", sku=sku)
-    if gtin and session.scalar(select(Product.id).where(Product.owner_id == owner.id,
-                                                        Product.gtin == gtin)):
+    _check_gtin_free(session, owner.id, gtin, None)
+    values["track_lot"] = values["track_lot"] or values["track_expiry"]
+    product = Product(owner_id=owner.id, sku=sku, gtin=gtin, **values)
+    session.add(product)
+    session.flush()
+    return product
+
+
+def _check_gtin_free(session: Session, owner_id: int, gtin: str | None,
+                     product_id: int | None) -> None:
+    if gtin and session.scalar(select(Product.id).where(Product.owner_id == owner_id,
+                                                        Product.gtin == gtin,
+                                                        Product.id != (product_id or 0))):
         raise Conflict(N_("GTIN %(gtin)s already exists for this owner"), field="gtin",
                        gtin=gtin)
-    product = Product(owner_id=owner.id, sku=sku, gtin=gtin, name_zh=name_zh.strip(),
-                      name_en=name_en, category=category, hs_code=hs_code, gname=gname.strip(),
-                      gmodel=gmodel.strip(), customs_unit=customs_unit, legal_unit1=legal_unit1,
-                      legal_factor1=factor1, legal_unit2=legal_unit2 or None,
-                      legal_factor2=factor2, origin_country=origin_country,
-                      declared_price=price, net_weight_kg=net, gross_weight_kg=gross,
-                      track_lot=track_lot or track_expiry, track_expiry=track_expiry,
-                      item_record_no=item_record_no, vat_rate=vat,
-                      consumption_tax_rate=consumption)
-    session.add(product)
+
+
+def update_product(session: Session, product_id: int, changes: dict) -> Product:
+    """Change a product's customs data (or GTIN, tracking, active): the product locked, the
+    result checked as a whole like a new one, each changed field audited."""
+    unknown = sorted(set(changes) - set(EDITABLE_FIELDS))
+    if unknown:
+        raise ValidationError(N_("This field cannot be changed"), field=unknown[0])
+    product = get_product(session, product_id)
+    session.refresh(product, with_for_update=True)
+    values = {name: getattr(product, name) for name in EDITABLE_FIELDS}
+    values.update(changes)
+    gtin = optional_gtin(values.pop("gtin"))
+    values = customs_values(session, values)
+    _check_gtin_free(session, product.owner_id, gtin, product.id)
+    values["gtin"] = gtin
+    values["track_lot"] = values["track_lot"] or values["track_expiry"]
+    for name, value in values.items():
+        if getattr(product, name) != value:
+            setattr(product, name, value)
     session.flush()
     return product
 

@@ -16,16 +16,13 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any
 
-from stdnum.cn import ric
-from stdnum.exceptions import InvalidChecksum
-from stdnum.exceptions import ValidationError as StdnumError
-
 from wms.core.errors import N_
 
 from .ceb_base import GUID_RE, F, Problem, decimal_digits, is_blank, to_decimal
 from .ceb_export_docs import ExportInventory, ExportLogistics, ExportOrder, SummaryApply
 from .ceb_import_docs import Inventory, InvtRefund, Logistics, Order, Payment
 from .ceb_model import BASE_TRANSFER_SPEC, BaseTransfer, message_type_of
+from .codes.resident_id import resident_id_problem
 
 CNY = "142"
 # B2C export lists may carry a 4-digit HS code (9610, statistics flag A) and B2B lists
@@ -44,6 +41,25 @@ CODE_FIELDS = {"currency": "currency", "fCurrency": "currency", "iCurrency": "cu
                "tradeCountry": "country", "tradeMode": "trade_mode",
                "trafMode": "transport_mode"}
 ID_FIELDS = {"buyerIdType": "buyerIdNumber", "payerIdType": "payerIdNumber"}
+
+
+def export_classification(trade_mode: str, lines: Sequence[tuple[str, bool, Any]]
+                          ) -> tuple[str, list[str]]:
+    """(statisticsFlag, gcode of each line) an export list declares, from each line's
+    10-digit HS code, whether its goods need no export tax, refund or licence, and its value.
+
+    9610: a simplified declaration (A) with 4-digit codes when every line qualifies (at most
+    SIMPLIFIED_HS_LIMIT each), else a summary declaration (B) with full codes. 9710/9810:
+    B, with the 6-digit code for each line that qualifies.
+    """
+    def fits(eligible: bool, total: Any) -> bool:
+        return eligible and to_decimal(total) <= SIMPLIFIED_HS_LIMIT
+
+    if trade_mode in SHORT_HS_TRADE_MODES[4] and lines and all(fits(e, t) for _c, e, t in lines):
+        return "A", [code[:4] for code, _e, _t in lines]
+    if trade_mode in SHORT_HS_TRADE_MODES[6]:
+        return "B", [code[:6] if fits(e, t) else code for code, e, t in lines]
+    return "B", [code for code, _e, _t in lines]
 
 
 @lru_cache(maxsize=1)
@@ -172,17 +188,12 @@ class _Checker:
         number_elem = ID_FIELDS[id_type_elem]
         self.one_of(f"{head}.{id_type_elem}", id_type, ("1", "2"))
         if str(id_type) == "1" and not is_blank(number):
-            try:
-                ric.validate(str(number))
-            except InvalidChecksum:
-                self.add(f"{head}.{number_elem}", "resident_id_check_digit",
-                         N_("%(value)s is not a valid resident ID: the check digit should be "
-                            "%(expected)s"), value=number,
-                         expected=ric.calc_check_digit(ric.compact(str(number))))
-            except StdnumError:
-                self.add(f"{head}.{number_elem}", "resident_id",
-                         N_("%(value)s is not a valid resident ID (18 characters, a real "
-                            "birth date and region, a check digit)"), value=number)
+            problem = resident_id_problem(str(number),
+                                          provinces=self.codes.get("province"))
+            if problem is not None:
+                self.add(f"{head}.{number_elem}",
+                         "resident_id_check_digit" if problem.code == "resident_id_check_digit"
+                         else "resident_id", problem.template, **problem.params)
 
     def blank(self, path: str, value: Any, mode: str) -> None:
         if not is_blank(value):

@@ -1,4 +1,5 @@
-"""Customs code tables kept as data (units, countries, trade and transport modes)."""
+"""Customs code tables kept as data (units, countries, currencies, trade and transport modes,
+customs offices, province codes of resident IDs)."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -10,7 +11,8 @@ from wms.core.audit import Audited
 from wms.core.db import Base
 from wms.core.types import UtcDateTime
 
-CODE_TABLES = ("unit", "country", "trade_mode", "transport_mode", "currency")
+CODE_TABLES = ("unit", "country", "trade_mode", "transport_mode", "currency", "customs_office",
+               "province")
 
 
 class CustomsCode(Base):

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from wms.core.db import utcnow
 from wms.core.errors import N_, Conflict
 from wms.customs import ceb, inbox
+from wms.customs.ceb_rules import export_classification
 from wms.customs.declarant import base_transfer, declaring_agent
 from wms.customs.models import CustomsMessage
 from wms.customs.outbox import queue_message
@@ -107,6 +108,9 @@ def _documents(order: SalesOrder, agent: Enterprise, now) -> list:
                               unit2=ln.product.legal_unit2 or None, price=ln.price,
                               total_price=ln.total_price) for ln in order.lines]),
         ]
+    flag, gcodes = export_classification(order.trade_mode, [
+        (ln.product.hs_code, ln.product.simplified_export, ln.total_price)
+        for ln in order.lines])
     return [
         ceb.ExportOrder(app_time=now, order_no=order.order_no, ebp_code=platform.customs_code,
                         ebp_name=platform.name, ebc_code=owner.customs_code,
@@ -127,7 +131,7 @@ def _documents(order: SalesOrder, agent: Enterprise, now) -> list:
                             logistics_code=waybill.logistics_code,
                             logistics_name=waybill.logistics_name,
                             logistics_no=waybill.logistics_no, cop_no=order.name,
-                            port_code=area, ie_date=now, statistics_flag="B",
+                            port_code=area, ie_date=now, statistics_flag=flag,
                             agent_code=agent.customs_code, agent_name=agent.name,
                             ebc_code=owner.customs_code, ebc_name=owner.name,
                             owner_code=owner.customs_code, owner_name=owner.name,
@@ -137,13 +141,14 @@ def _documents(order: SalesOrder, agent: Enterprise, now) -> list:
                             items=[ceb.ExportInventoryItem(
                                 gnum=ln.gnum, item_no=ln.product.sku,
                                 item_record_no=ln.product.item_record_no or "",
-                                item_name=ln.product.name_zh, gcode=ln.product.hs_code,
+                                item_name=ln.product.name_zh, gcode=gcode,
                                 gname=ln.product.gname, gmodel=ln.product.gmodel,
                                 country=order.country, qty=ln.qty,
                                 qty1=(ln.qty * ln.product.legal_factor1).normalize(),
                                 unit=ln.product.customs_unit, unit1=ln.product.legal_unit1,
-                                price=ln.price, total_price=ln.total_price)
-                                for ln in order.lines]),
+                                price=ln.price, total_price=ln.total_price,
+                                simplified_eligible=ln.product.simplified_export)
+                                for ln, gcode in zip(order.lines, gcodes)]),
     ]
 
 

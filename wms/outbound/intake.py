@@ -24,8 +24,6 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from stdnum.cn import ric
-from stdnum.exceptions import ValidationError as StdnumError
 
 from wms.catalog.models import Product
 from wms.core.parsing import decode_text_upload as decode_upload  # noqa: F401 (pages, API)
@@ -33,7 +31,10 @@ from wms.core.db import utcnow
 from wms.core.errors import N_, Conflict, DomainError, ValidationError
 from wms.core.scoping import visible_owner
 from wms.core.sequence import assign_names
-from wms.customs.rules import CENT, line_tax
+from wms.customs.codes.resident_id import validate_resident_id
+from wms.customs.models import CustomsCode
+from wms.customs.rules import CENT
+from wms.customs.tax import tax_line
 from wms.inventory.models import Warehouse
 from wms.inventory.services import InsufficientStock
 from wms.partners.models import Enterprise
@@ -88,15 +89,12 @@ def _code(value: Any) -> str:
 
 
 def validate_buyer_id(id_type: str, number: str, field: str) -> str:
-    """Type 1 is the resident identity card: its check character must hold."""
+    """Type 1 is the resident identity card: length, province, date of birth and check
+    character must hold (``wms.customs.codes.resident_id``)."""
     if id_type != "1":
         raise ValidationError(N_("Only ID type 1 (resident identity card) is accepted"),
                               field=field.replace("number", "type"))
-    try:
-        return ric.validate(number)
-    except StdnumError as exc:
-        raise ValidationError(N_("Resident ID number is not valid: %(reason)s"), field=field,
-                              reason=str(exc)) from exc
+    return validate_resident_id(number, field)
 
 
 def order_fingerprint(data: dict) -> str:
@@ -112,6 +110,7 @@ class _Known:
     existing: dict[tuple[int, str], SalesOrder]
     waybills: set[tuple[str, str]]
     payments: set[tuple[str, str]]
+    countries: set[str]
 
 
 def _load(session: Session, batch: list[dict]) -> _Known:
@@ -152,8 +151,12 @@ def _load(session: Session, batch: list[dict]) -> _Known:
     known_payments = set(session.execute(select(Payment.pay_code, Payment.pay_transaction_id)
                                          .where(Payment.pay_transaction_id.in_(
                                              transactions or {""}))))
+    countries = set(session.scalars(select(CustomsCode.code).where(
+        CustomsCode.code_table == "country",
+        CustomsCode.code.in_({str(d.get("country") or "142") for d in dicts}))))
     return _Known(enterprises, warehouses, products, existing,
-                  {tuple(r) for r in known_waybills}, {tuple(r) for r in known_payments})
+                  {tuple(r) for r in known_waybills}, {tuple(r) for r in known_payments},
+                  countries)
 
 
 def _enterprise(known: _Known, code: Any, role: str, field: str) -> Enterprise:
@@ -198,6 +201,10 @@ def _check(known: _Known, data: dict, where: str, settings: Settings) -> _Checke
         if destination is None or destination.kind != "overseas":
             raise ValidationError(N_("A 9810 export names its overseas warehouse"),
                                   field=f"{where}destination_warehouse")
+    country = str(data.get("country") or "142")
+    if country not in known.countries:
+        raise ValidationError(N_("%(code)s is not in the customs %(table)s table"),
+                              field=f"{where}country", code=country, table="country")
     buyer_name = _text(data, "buyer_name", where, 60)
     buyer_id = validate_buyer_id(str(data.get("buyer_id_type") or "1"),
                                  str(data.get("buyer_id_number") or ""),
@@ -225,6 +232,9 @@ def _check(known: _Known, data: dict, where: str, settings: Settings) -> _Checke
         if trade_mode == "1210" and not product.item_record_no:
             raise ValidationError(N_("Product %(sku)s is not registered with customs"),
                                   field=f"{lw}product", sku=product.sku)
+        if trade_mode == "1210" and not product.positive_list:
+            raise ValidationError(N_("Product %(sku)s is not on the retail import positive "
+                                     "list"), field=f"{lw}product", sku=product.sku)
         try:
             qty = Decimal(str(item.get("qty")))
         except (InvalidOperation, ValueError):
@@ -238,8 +248,8 @@ def _check(known: _Known, data: dict, where: str, settings: Settings) -> _Checke
             raise ValidationError(N_("Total %(total)s is not quantity x price (%(expected)s)"),
                                   field=f"{lw}total_price", total=total,
                                   expected=(qty * price).quantize(CENT))
-        tax = line_tax(total, product.vat_rate, product.consumption_tax_rate,
-                       limits.tax_share) if trade_mode == "1210" else Decimal(0)
+        tax = tax_line(product, gnum=i + 1, price=price, total_price=total,
+                       share=limits.tax_share).tax if trade_mode == "1210" else Decimal(0)
         goods += total
         tax_total += tax
         wanted[product.id] += qty
@@ -312,7 +322,7 @@ def _check(known: _Known, data: dict, where: str, settings: Settings) -> _Checke
         buyer_phone=buyer_phone, consignee=consignee, consignee_phone=consignee_phone,
         consignee_address=consignee_address,
         consignee_district=_text(data, "consignee_district", where, 6, False),
-        country=str(data.get("country") or "142"), goods_value=goods, freight=freight,
+        country=country, goods_value=goods, freight=freight,
         discount=discount, tax_total=tax_total, actual_paid=paid,
         pay_code=pay_code, pay_name=_text(payment, "pay_name", pw, 100),
         pay_transaction_id=pay_transaction_id,
