@@ -114,7 +114,7 @@ def _with_order_names(session: Session, found: list[Finding]) -> list[Finding]:
     from wms.outbound.models import SalesOrder
     ids = {f.document_id for f in found if f.document_id}
     names = dict(session.execute(select(SalesOrder.id, SalesOrder.name)
-                                 .where(SalesOrder.id.in_(ids)))) if ids else {}
+                                 .where(SalesOrder.id.in_(ids))).all()) if ids else {}
     for f in found:
         f.reference = names.get(f.document_id)
         f.facts["reference"] = f.reference

@@ -112,7 +112,7 @@ def acknowledge(session: Session, warning_id: int, note: str | None) -> RiskWarn
     if len(note) > 2000:
         raise ValidationError(N_("At most %(n)s characters"), field="note", n=2000)
     warning = session.scalar(select(RiskWarning).where(RiskWarning.id == warning_id)
-                             .with_for_update())
+                             .with_for_update(of=RiskWarning))
     if warning is None or not visible_owner(warning.owner_id):
         raise NotFound(N_("Risk warning %(id)s not found"), field="warning", id=warning_id)
     if warning.state != "open":
