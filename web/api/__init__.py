@@ -3,5 +3,6 @@ from .core import api
 from . import (customs, enterprises, inventory, labels, meta, orders, receipts, returns,  # noqa: F401,E501
                tracking)  # (importing registers the routes)
 from . import jobs  # noqa: F401,E402
+from . import risks  # noqa: F401,E402
 
 __all__ = ["api"]
