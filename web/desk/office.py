@@ -150,6 +150,7 @@ class EnterpriseForm(FlaskForm):
     credit_class = SelectField(_l("Credit class"), choices=[SelectChoice(c, CREDIT_CLASS_TITLES[c])
                                                             for c in CREDIT_CLASSES],
                                default="regular")
+    aeo_certificate = StringField(_l("AEO certificate"), validators=[Optional(), Length(max=20)])
     address = StringField(_l("Address"), validators=[Optional(), Length(max=300)])
     contact_phone = StringField(_l("Phone"), validators=[Optional(), Length(max=40)])
 
@@ -180,6 +181,7 @@ def enterprise_new():
                 db(), customs_code=form.customs_code.data, uscc=form.uscc.data,
                 name=form.name.data, name_en=form.name_en.data or None,
                 roles=form.roles.data, credit_class=form.credit_class.data,
+                aeo_certificate=form.aeo_certificate.data or None,
                 address=form.address.data or None, contact_phone=form.contact_phone.data or None)
         except DomainError as exc:
             db().rollback()

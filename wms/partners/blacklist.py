@@ -133,11 +133,19 @@ def _record_after_rollback(session: Session, previous_transaction) -> None:
     rows = session.info.pop(PENDING_REFUSALS)
     bind = session.get_bind()
     if isinstance(bind, Engine):
-        with bind.begin() as connection:
-            connection.execute(insert(EnterpriseRefusal.__table__), rows)
+        with Session(bind=bind) as own:
+            own.execute(insert(EnterpriseRefusal.__table__), rows)
+            _kick_risk_rules(own)
+            own.commit()
     elif isinstance(bind, Connection):  # a session joined to an outer transaction
         with bind.begin_nested():
             bind.execute(insert(EnterpriseRefusal.__table__), rows)
+
+
+def _kick_risk_rules(session: Session) -> None:
+    """The risk rules run soon after a listing or a refusal, not only at their interval."""
+    from wms.jobs.queue import kick_after_commit
+    kick_after_commit(session, "risk_rules")
 
 
 def get_entry(session: Session, entry_id: int) -> BlacklistEntry:
@@ -167,6 +175,7 @@ def blacklist_enterprise(session: Session, enterprise: Enterprise, *, reason: An
     session.flush()
     if entry.in_force(date.today()):
         hold_pending_documents(session, enterprise, entry)
+        _kick_risk_rules(session)
     session.expire(enterprise, ["blacklist_entries"])
     return entry
 

@@ -17,11 +17,11 @@ from . import checks
 
 LEVEL_TITLES = {1: N_("Level 1: notice"), 2: N_("Level 2: warning"), 3: N_("Level 3: serious")}
 CATEGORY_TITLES = {
-    "market": N_("Market"),
-    "transaction": N_("Transaction"),
-    "product_quality": N_("Product quality"),
-    "logistics": N_("Logistics"),
-    "customs": N_("Customs"),
+    "market": N_("Market risk"),
+    "transaction": N_("Transaction risk"),
+    "product_quality": N_("Product quality risk"),
+    "logistics": N_("Logistics risk"),
+    "customs": N_("Customs risk"),
 }
 
 
@@ -72,9 +72,8 @@ RULES: dict[str, Rule] = {rule.code: rule for rule in (
 
 # Facts that are words, said in the reader's language where the warning is shown.
 WORDS = {"held": N_("held"), "rejected": N_("rejected"), "address": N_("address"),
-         "phone": N_("phone"), "refused": N_("attempt refused"), "on_hold": N_("document held"),
-         "receipt": N_("receipt"), "order": N_("order"), "apply": N_("apply by"),
-         "arrive": N_("back by"), "received_late": N_("received late")}
+         "phone": N_("phone"), "refused": N_("attempt refused"),
+         "on_hold": N_("document held")}
 
 
 def rules_to_run(settings) -> list[Rule]:
