@@ -55,6 +55,7 @@ def create_app(config: dict | None = None) -> Flask:
     from . import auth, dispatch, errors
     from .api import api
     from .desk import jobs, office, orders, printing, receipts, reports, returns, stock
+    from .desk import risks
     from .dispatch import public as tracking
     from .scanner import handheld, picking
     auth.init_app(app)
@@ -65,7 +66,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(stock.bp)
     app.register_blueprint(receipts.bp)
     for module in (orders, picking, reports, dispatch, tracking, printing,
-                   returns, jobs):
+                   returns, jobs, risks):
         app.register_blueprint(module.bp)
     app.register_blueprint(api)
     csrf.exempt(api)

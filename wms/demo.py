@@ -233,6 +233,8 @@ def load_demo(session: Session, progress: Progress = _no_progress) -> int:
     from wms.returns.demo import load_returns_demo
     created += load_logistics_demo(session)
     created += load_returns_demo(session)
+    from wms.risk.demo import load_risk_demo  # last: its rules run over all of the above
+    created += load_risk_demo(session)
     return created
 
 

@@ -3,7 +3,8 @@ from wms.core.audit import AuditEvent  # noqa: F401
 from wms.core.db import Base  # noqa: F401
 from wms.core.sequence import Sequence  # noqa: F401
 from wms.accounts.models import ApiToken, User, UserOwner, UserRole  # noqa: F401
-from wms.partners.models import Enterprise, EnterpriseRole  # noqa: F401
+from wms.partners.models import (BlacklistEntry, DocumentHold, Enterprise,  # noqa: F401
+                                 EnterpriseRefusal, EnterpriseRole)
 from wms.core.idempotency import IdempotencyKey  # noqa: F401
 from wms.customs.models import CustomsCode, CustomsMessage, CustomsReceipt  # noqa: F401
 from wms.catalog.models import Lot, Product  # noqa: F401
@@ -18,5 +19,6 @@ from wms.outbound.models import (AccountBookEntry, InventoryList, OrderLine, Par
 from wms.returns.models import (ConsolidationBatch, ReturnDeclaration, ReturnLine,  # noqa: F401
                                 ReturnParcel, ReturnRequest)
 from wms.jobs.models import JobFailure, JobRun, Notice, ReceiptFile  # noqa: F401,E402
+from wms.risk.models import RiskWarning  # noqa: F401,E402
 
 metadata = Base.metadata

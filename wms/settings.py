@@ -13,6 +13,8 @@ from decimal import Decimal
 from pathlib import Path
 
 from wms.customs.rules import RetailLimits
+from wms.partners.credit import CreditRules
+from wms.risk.settings import RiskSettings
 
 DEFAULT_DXP_ID = "DXPENT0000000001"
 
@@ -38,6 +40,11 @@ class Settings:
     # Retail import returns: days from the list's release to apply, and to be back in the zone.
     return_apply_days: int = 30
     return_arrive_days: int = 45
+    # Tally sampling per credit class and the classes counted in full (WMS_TALLY_SAMPLING,
+    # WMS_FULL_COUNT_CLASSES).
+    credit: CreditRules = field(default_factory=CreditRules)
+    # The risk rules' thresholds (WMS_RISK_*).
+    risk: RiskSettings = field(default_factory=RiskSettings)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -51,6 +58,8 @@ class Settings:
                 per_year=Decimal(env.get("WMS_LIMIT_PER_YEAR", "26000"))),
             return_apply_days=int(env.get("WMS_RETURN_APPLY_DAYS", "30")),
             return_arrive_days=int(env.get("WMS_RETURN_ARRIVE_DAYS", "45")),
+            credit=CreditRules.from_env(env),
+            risk=RiskSettings.from_env(env),
         )
 
     def with_xsd_dir(self, folder: str | Path | None) -> Settings:

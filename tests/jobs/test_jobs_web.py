@@ -123,4 +123,5 @@ def test_the_page_knows_every_job_in_a_fresh_process():
                           "print(sorted(runner.JOBS))"], capture_output=True, text=True,
                          check=True).stdout
     assert out.strip() == str(["customs_receive", "customs_send", "deadline_notices",
-                               "idempotency_cleanup", "logistics_sweep", "webhooks_deliver"])
+                               "idempotency_cleanup", "logistics_sweep", "risk_rules",
+                               "webhooks_deliver"])

@@ -4,5 +4,6 @@ from . import (customs, enterprises, inventory, labels, meta, orders, receipts, 
                tracking)  # (importing registers the routes)
 from . import jobs  # noqa: F401,E402
 from . import codes, products  # noqa: F401,E402
+from . import risks  # noqa: F401,E402
 
 __all__ = ["api"]

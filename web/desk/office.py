@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -20,13 +21,18 @@ from wms.core.context import current_actor
 from wms.core.db import Base
 from wms.core.errors import DomainError
 from wms.jobs import queries as job_queries
+from wms.partners import blacklist
 from wms.partners import services as partners
-from wms.partners.models import CREDIT_CLASSES, ENTERPRISE_ROLES, Enterprise
+from wms.partners.credit import inspection_plan
+from wms.partners.models import (CREDIT_CLASSES, ENTERPRISE_ROLES, DocumentHold, Enterprise,
+                                 EnterpriseRefusal)
+from wms.risk.queries import open_counts
 
 from ..paging import page_arg
-from ..auth import roles_required
+from ..auth import roles_required, safe_next
 from ..db import db
 from ..errors import translate_error
+from ..settings import settings
 from .jobs import OPERATORS, notice_json
 
 bp = Blueprint("office", __name__)
@@ -94,6 +100,10 @@ CARDS = [
     Card("office.enterprises", _l("Enterprises"),
          _l("Owners, platforms, logistics companies and agents registered with customs."),
          STAFF | {"owner_viewer"}),
+    Card("risks.index", _l("Risk warnings"),
+         _l("Graded warnings by level and category: tallies, buyers, expiry, customs, "
+            "trains, returns, blacklisted enterprises."),
+         STAFF | {"owner_viewer"}),
     Card("office.users", _l("Users"), _l("Who may log in, their roles and owners."),
          frozenset({"admin"})),
     Card("jobs.index", _l("Background jobs"),
@@ -124,7 +134,7 @@ def home():
     notices = [notice_json(n) for n in job_queries.notices_for(db(), current_user.roles, limit=10)]
     return render_template("office/home.html", cards=cards_for(current_user),
                            role_titles=[ROLE_TITLES[r] for r in roles], failures=failures,
-                           notices=notices)
+                           notices=notices, risk_counts=open_counts(db()))
 
 
 class EnterpriseForm(FlaskForm):
@@ -140,6 +150,7 @@ class EnterpriseForm(FlaskForm):
     credit_class = SelectField(_l("Credit class"), choices=[SelectChoice(c, CREDIT_CLASS_TITLES[c])
                                                             for c in CREDIT_CLASSES],
                                default="regular")
+    aeo_certificate = StringField(_l("AEO certificate"), validators=[Optional(), Length(max=20)])
     address = StringField(_l("Address"), validators=[Optional(), Length(max=300)])
     contact_phone = StringField(_l("Phone"), validators=[Optional(), Length(max=40)])
 
@@ -151,7 +162,9 @@ def enterprises():
     role = request.args.get("role") or None
     if role and role not in ENTERPRISE_ROLES:
         abort(400)
-    rows, total, pages = paginate(partners.enterprises_query(role), page_arg())
+    from sqlalchemy.orm import selectinload
+    rows, total, pages = paginate(partners.enterprises_query(role).options(
+        selectinload(Enterprise.blacklist_entries)), page_arg())
     return render_template("office/enterprises.html", rows=rows, total=total, pages=pages,
                            page=page_arg(), role=role, role_titles=ENTERPRISE_ROLE_TITLES,
                            credit_titles=CREDIT_CLASS_TITLES,
@@ -168,6 +181,7 @@ def enterprise_new():
                 db(), customs_code=form.customs_code.data, uscc=form.uscc.data,
                 name=form.name.data, name_en=form.name_en.data or None,
                 roles=form.roles.data, credit_class=form.credit_class.data,
+                aeo_certificate=form.aeo_certificate.data or None,
                 address=form.address.data or None, contact_phone=form.contact_phone.data or None)
         except DomainError as exc:
             db().rollback()
@@ -179,9 +193,114 @@ def enterprise_new():
             return render_template("office/enterprise_form.html", form=form), exc.status
         db().commit()
         flash(_("Enterprise %(name)s registered.", name=enterprise.name), "ok")
-        return redirect(url_for("office.enterprises"))
+        return redirect(url_for("office.enterprise", code=enterprise.customs_code))
     status = 422 if form.is_submitted() else 200
     return render_template("office/enterprise_form.html", form=form), status
+
+
+CREDIT_EDITORS = ("supervisor", "customs_clerk")
+
+
+def _visible_enterprise(code: str) -> Enterprise:
+    if not current_user.has_role(*STAFF, "owner_viewer"):
+        abort(403)
+    try:
+        return partners.get_enterprise_by_code(db(), code)
+    except DomainError:
+        abort(404)
+
+
+@bp.get("/enterprises/<code>")
+def enterprise(code: str):
+    """Credit class, AEO, the tally's sampling, the blacklist history, refused attempts
+    and held documents of one enterprise."""
+    found = _visible_enterprise(code)
+    refusals = db().scalars(select(EnterpriseRefusal).where(
+        EnterpriseRefusal.enterprise_id == found.id)
+        .order_by(EnterpriseRefusal.id.desc()).limit(20)).all()
+    holds = db().scalars(select(DocumentHold).where(
+        DocumentHold.enterprise_id == found.id)
+        .order_by(DocumentHold.released_at.is_not(None), DocumentHold.id.desc())
+        .limit(50)).all()
+    return render_template(
+        "office/enterprise.html", e=found, plan=inspection_plan(found, settings().credit),
+        refusals=refusals, holds=holds, role_titles=ENTERPRISE_ROLE_TITLES,
+        credit_titles=CREDIT_CLASS_TITLES, today=date.today(),
+        can_edit=current_user.has_role(*CREDIT_EDITORS),
+        can_list=current_user.has_role("supervisor"))
+
+
+def _back(code: str):
+    return redirect(url_for("office.enterprise", code=code))
+
+
+def _refused(code: str, exc: DomainError):
+    db().rollback()
+    flash(translate_error(exc), "error")
+    return _back(code)
+
+
+@bp.post("/enterprises/<code>/credit")
+@roles_required(*CREDIT_EDITORS)
+def enterprise_credit(code: str):
+    found = _visible_enterprise(code)
+    try:
+        partners.update_enterprise(db(), found, credit_class=request.form.get("credit_class"),
+                                   aeo_certificate=request.form.get("aeo_certificate"))
+    except DomainError as exc:
+        return _refused(code, exc)
+    db().commit()
+    flash(_("Credit class of %(name)s saved.", name=found.name), "ok")
+    return _back(code)
+
+
+@bp.post("/enterprises/<code>/blacklist")
+@roles_required("supervisor")
+def enterprise_blacklist(code: str):
+    found = _visible_enterprise(code)
+    try:
+        blacklist.blacklist_enterprise(
+            db(), found, reason=request.form.get("reason"),
+            authority=request.form.get("authority"),
+            listed_from=request.form.get("listed_from"),
+            listed_until=request.form.get("listed_until"))
+    except DomainError as exc:
+        return _refused(code, exc)
+    db().commit()
+    flash(_("%(name)s is on the blacklist: new receipts and orders are refused, pending ones "
+            "held.", name=found.name), "ok")
+    return _back(code)
+
+
+@bp.post("/enterprises/<code>/blacklist/<int:entry_id>/lift")
+@roles_required("supervisor")
+def enterprise_lift(code: str, entry_id: int):
+    found = _visible_enterprise(code)
+    try:
+        entry = blacklist.get_entry(db(), entry_id)
+        if entry.enterprise_id != found.id:
+            abort(404)
+        blacklist.lift_blacklisting(db(), entry, reason=request.form.get("reason"))
+    except DomainError as exc:
+        return _refused(code, exc)
+    db().commit()
+    flash(_("%(name)s is off the blacklist.", name=found.name), "ok")
+    return _back(code)
+
+
+@bp.post("/holds/<int:hold_id>/release")
+@roles_required("supervisor")
+def hold_release(hold_id: int):
+    back = safe_next(request.form.get("next"), url_for("office.home"))
+    try:
+        hold = blacklist.release_hold(db(), hold_id, note=request.form.get("note"))
+    except DomainError as exc:
+        db().rollback()
+        flash(translate_error(exc), "error")
+        return redirect(back)
+    db().commit()
+    flash(_("%(reference)s released.", reference=hold.reference), "ok")
+    return redirect(back)
 
 
 @bp.get("/users")

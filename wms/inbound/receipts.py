@@ -31,6 +31,7 @@ from wms.inventory.models import Package, Quant, Warehouse
 from wms.inventory.services import (MoveLine, new_document, parse_quantity, post_moves,
                                     virtual_location)
 from wms.logistics.identifiers import validate_awb, validate_container, validate_sscc
+from wms.partners.blacklist import refuse_blacklisted
 from wms.partners.models import Enterprise
 
 from .models import Receipt, ReceiptLine, TallyScan
@@ -140,6 +141,7 @@ def create_receipt(session: Session, *, owner_code: str, warehouse_code: str, su
                                                     (owner_code or "").strip().upper()))
     if owner is None or not visible_owner(owner.id) or "owner" not in owner.roles:
         raise ValidationError(N_("Unknown owner %(code)s"), field=f("owner"), code=owner_code)
+    refuse_blacklisted(session, [(owner, f("owner"), supplier_ref)], document="receipt")
     warehouse = session.scalar(select(Warehouse).where(Warehouse.code == (warehouse_code or "")
                                                        .strip().upper()))
     if warehouse is None:

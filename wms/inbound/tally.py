@@ -25,6 +25,7 @@ from wms.inventory.models import Location, Package
 from wms.inventory.services import (MoveLine, new_document, parse_quantity, post_moves,
                                     virtual_location)
 from wms.logistics.identifiers import validate_sscc
+from wms.partners.credit import require_item_count
 
 from .models import Discrepancy, Receipt, ReceiptLine, TallyScan
 from .queries import (TALLY_OPEN, ProgressRow, discrepancies_of, input_area, lines_of_product,
@@ -322,6 +323,7 @@ def _tally_package(session: Session, receipt: Receipt, sscc: str, lines: list[Re
     if counted:
         raise Conflict(N_("Package %(sscc)s was already counted on %(receipt)s"),
                        field="item", sscc=sscc, receipt=receipt.name)
+    require_item_count(receipt, sscc)
     for line in lines:
         record_tally(session, receipt, product=line.product, quantity=line.expected_qty,
                      lot_name=line.lot_name, expiry_date=line.expiry_date, sscc=sscc,

@@ -12,6 +12,7 @@ from wms.core.context import current_actor
 from wms.core.scoping import scope_to_owner
 
 from . import sweeps, work  # noqa: F401  (importing registers the jobs)
+import wms.risk.job  # noqa: F401,E402  (the risk rules' periodic run)
 from .models import JobFailure, JobRun, Notice
 from .runner import JOBS
 from .settings import JobSettings

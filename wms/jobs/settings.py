@@ -19,6 +19,7 @@ DEFAULT_INTERVALS = {
     "logistics_sweep": 300,
     "deadline_notices": 900,
     "idempotency_cleanup": 3600,
+    "risk_rules": 900,
 }
 # A shipment that has reported no event for longer than this, by its current leg's mode,
 # raises a "no report" alert: a block train reports at each border and yard, a flight at

@@ -14,6 +14,7 @@ from huey import crontab
 import wms.models  # noqa: F401  (every mapper, before any flush)
 
 from . import sweeps, work  # noqa: F401  (importing registers the jobs)
+import wms.risk.job  # noqa: F401,E402  (the risk rules' periodic run)
 from .queue import huey, settings
 from .runner import JOBS, JobContext, due_jobs, run_job
 

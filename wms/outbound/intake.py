@@ -37,6 +37,7 @@ from wms.customs.rules import CENT
 from wms.customs.tax import tax_line
 from wms.inventory.models import Warehouse
 from wms.inventory.services import InsufficientStock
+from wms.partners.blacklist import order_parties, refuse_blacklisted
 from wms.partners.models import Enterprise
 from wms.settings import Settings
 
@@ -366,6 +367,7 @@ def receive_orders(session: Session, batch: list[dict], *,
 def _receive(session: Session, batch: list, wheres: list[str],
              settings: Settings) -> list[OrderResult]:
     known = _load(session, batch)
+    refuse_blacklisted(session, order_parties(known.enterprises, batch, wheres), document="order")
     results: list[OrderResult | None] = []
     checked: list[_Checked] = []
     seen: dict[tuple[int, str], tuple[str, SalesOrder]] = {}

@@ -1,0 +1,59 @@
+"""Demo credit data: AEO certificates of the advanced certified enterprises, and a trader
+on Lanzhou Customs' blacklist whose next advance notice was refused (the refusal kept)."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .blacklist import EnterpriseBlacklisted, blacklist_enterprise, record_refusals
+from .models import BlacklistEntry, Enterprise, EnterpriseRefusal
+from .services import register_enterprise
+
+DISHONEST_OWNER = "6201W60089"
+DISHONEST = dict(customs_code=DISHONEST_OWNER, uscc_body="91620100MA71JC009",
+                 name="兰州金城优品进出口贸易有限公司",
+                 name_en="Lanzhou Jincheng Youpin Import & Export Trading Co., Ltd.",
+                 address="甘肃省兰州市七里河区西津西路 16 号")
+LISTING = dict(reason="销售假冒进口婴幼儿配方奶粉, 经兰州海关缉私局查实 (2026 年第 17 号公告)",
+               authority="兰州海关 Lanzhou Customs")
+
+
+def load_credit_demo(session: Session) -> int:
+    """Idempotent; returns how many records it added."""
+    from wms.demo import demo_uscc
+    from wms.inbound.receipts import LineInput, create_receipt
+    added = 0
+    for enterprise in session.scalars(select(Enterprise).where(
+            Enterprise.credit_class == "advanced", Enterprise.aeo_certificate.is_(None))):
+        enterprise.aeo_certificate = f"AEOCN{enterprise.customs_code}"
+        added += 1
+    trader = session.scalar(select(Enterprise).where(
+        Enterprise.customs_code == DISHONEST_OWNER))
+    if trader is None:
+        trader = register_enterprise(
+            session, customs_code=DISHONEST_OWNER, uscc=demo_uscc(DISHONEST["uscc_body"]),
+            name=DISHONEST["name"], name_en=DISHONEST["name_en"], roles=["owner"],
+            credit_class="dishonest", address=DISHONEST["address"])
+        added += 1
+    if not session.scalar(select(BlacklistEntry.id).where(
+            BlacklistEntry.enterprise_id == trader.id)):
+        blacklist_enterprise(session, trader, listed_from=date.today() - timedelta(days=12),
+                             listed_until=date.today() + timedelta(days=353), **LISTING)
+        added += 1
+    if not session.scalar(select(EnterpriseRefusal.id).where(
+            EnterpriseRefusal.enterprise_id == trader.id)):
+        attempt = session.begin_nested()
+        try:
+            create_receipt(session, owner_code=DISHONEST_OWNER, warehouse_code="LZB",
+                           supplier="Rotterdam Dairy Trading B.V.", supplier_ref="JC-ASN-2611",
+                           train_no="X8024", transport_mode="3",
+                           lines=[LineInput("APT-PRE-800", 600, "FAKE-2611", "2027-10-01")])
+        except EnterpriseBlacklisted:
+            attempt.rollback()
+            added += record_refusals(session)
+        else:
+            raise AssertionError("the blacklisted trader's receipt was accepted")
+    session.flush()
+    return added
