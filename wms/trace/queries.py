@@ -15,13 +15,13 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session, aliased, selectinload
+from sqlalchemy.orm import Session, aliased
 
 from wms.catalog.models import Lot, Product
 from wms.core.context import current_actor
 from wms.core.privacy import can_see_personal_data, mask_id_number, mask_phone
 from wms.core.scoping import scope_to_owner
-from wms.inbound.models import EntryDeclaration, Receipt, TallyScan
+from wms.inbound.models import DeclarationLine, EntryDeclaration, Receipt, TallyScan
 from wms.inventory.models import STOCKED_USAGES, Location, Package, Quant, StockDocument, StockMove
 from wms.logistics.models import TrackingEvent, TrackingEventUnit, TransportUnit
 from wms.outbound.models import InventoryList, OrderLine, Parcel, SalesOrder
@@ -255,12 +255,6 @@ def _moves(session: Session, lot_ids: set[int], start: Start
     return moves, {m.order_id for m in moves if m.order_id}, len(rows) > MAX_MOVES
 
 
-def _transport(receipt: Receipt) -> str:
-    parts = [receipt.train_no, receipt.rail_note_no, receipt.air_waybill,
-             receipt.bill_of_lading, receipt.mail_dispatch_no, receipt.container_no]
-    return " · ".join(p for p in parts if p)
-
-
 def _receipts(session: Session, lot_ids: set[int], receipt_ids: set[int]) -> list[ReceiptNode]:
     """The receipts that tallied the lots (or the start's receipts), with what was counted
     of the traced lots and the entry declaration with customs' decisions: three queries."""
@@ -279,11 +273,19 @@ def _receipts(session: Session, lot_ids: set[int], receipt_ids: set[int]) -> lis
         .where(or_(*conditions))
         .group_by(TallyScan.receipt_id, Lot.name, Product.sku, TallyScan.condition)).all()
     ids = {r[0] for r in counted} | set(receipt_ids)
-    receipts = {r.id: ReceiptNode(r.id, r.name, r.state, r.owner.customs_code, r.supplier,
-                                  r.supplier_ref, _transport(r), r.arrived_at)
-                for r in session.scalars(scope_to_owner(
-                    select(Receipt).where(Receipt.id.in_(ids or [0])), Receipt.owner_id)
-                    .order_by(Receipt.id))}
+    receipts = {}
+    for r in session.execute(scope_to_owner(
+            select(Receipt.id, Receipt.name, Receipt.state, Enterprise.customs_code,
+                   Receipt.supplier, Receipt.supplier_ref, Receipt.train_no,
+                   Receipt.rail_note_no, Receipt.air_waybill, Receipt.bill_of_lading,
+                   Receipt.mail_dispatch_no, Receipt.container_no, Receipt.arrived_at)
+            .join(Enterprise, Enterprise.id == Receipt.owner_id)
+            .where(Receipt.id.in_(ids or [0])), Receipt.owner_id).order_by(Receipt.id)):
+        transport = " · ".join(p for p in (r.train_no, r.rail_note_no, r.air_waybill,
+                                           r.bill_of_lading, r.mail_dispatch_no,
+                                           r.container_no) if p)
+        receipts[r.id] = ReceiptNode(r.id, r.name, r.state, r.customs_code, r.supplier,
+                                     r.supplier_ref, transport, r.arrived_at)
     tallied: dict[tuple, TallyNode] = {}
     for receipt_id, lot, sku, condition, qty in counted:
         if receipt_id not in receipts:
@@ -297,13 +299,18 @@ def _receipts(session: Session, lot_ids: set[int], receipt_ids: set[int]) -> lis
             node.damaged += Decimal(qty)
         else:
             node.good += Decimal(qty)
-    for declaration in session.scalars(
-            select(EntryDeclaration).where(EntryDeclaration.receipt_id.in_(receipts or [0]))
-            .options(selectinload(EntryDeclaration.lines))):
-        receipts[declaration.receipt_id].declaration = DeclarationNode(
-            declaration.name, declaration.state, declaration.filed_at,
-            [(ln.gnum, ln.item_record_no, ln.decision, ln.qty, ln.unit)
-             for ln in declaration.lines])
+    for d in session.execute(
+            select(EntryDeclaration.receipt_id, EntryDeclaration.name, EntryDeclaration.state,
+                   EntryDeclaration.filed_at, DeclarationLine.gnum,
+                   DeclarationLine.item_record_no, DeclarationLine.decision,
+                   DeclarationLine.qty, DeclarationLine.unit)
+            .join(DeclarationLine, DeclarationLine.declaration_id == EntryDeclaration.id)
+            .where(EntryDeclaration.receipt_id.in_(receipts or [0]))
+            .order_by(EntryDeclaration.id, DeclarationLine.gnum)):
+        node = receipts[d.receipt_id]
+        if node.declaration is None:
+            node.declaration = DeclarationNode(d.name, d.state, d.filed_at, [])
+        node.declaration.items.append((d.gnum, d.item_record_no, d.decision, d.qty, d.unit))
     return list(receipts.values())
 
 
@@ -326,16 +333,20 @@ def _stock(session: Session, lot_ids: set[int]) -> list[StockNode]:
 
 def _orders(session: Session, order_ids: set[int], moves: list[MoveNode],
             personal: bool) -> list[OrderNode]:
-    """The orders with their list, parcels and tracking, and returns: six queries."""
+    """The orders with their list, parcels and tracking, and returns: five queries."""
     if not order_ids:
         return []
     orders = {}
-    for o in session.scalars(scope_to_owner(
-            select(SalesOrder).where(SalesOrder.id.in_(order_ids)), SalesOrder.owner_id)
-            .order_by(SalesOrder.id)):
+    for o in session.execute(scope_to_owner(
+            select(SalesOrder.id, SalesOrder.name, SalesOrder.order_no, SalesOrder.state,
+                   SalesOrder.trade_mode, Enterprise.customs_code, SalesOrder.buyer_name,
+                   SalesOrder.buyer_id_number, SalesOrder.buyer_phone, SalesOrder.consignee,
+                   SalesOrder.consignee_address)
+            .join(Enterprise, Enterprise.id == SalesOrder.owner_id)
+            .where(SalesOrder.id.in_(order_ids)), SalesOrder.owner_id).order_by(SalesOrder.id)):
         orders[o.id] = OrderNode(
-            o.id, o.name, o.order_no, o.state, o.trade_mode, o.owner.customs_code,
-            o.buyer_name, o.buyer_id_number if personal else mask_id_number(o.buyer_id_number),
+            o.id, o.name, o.order_no, o.state, o.trade_mode, o.customs_code, o.buyer_name,
+            o.buyer_id_number if personal else mask_id_number(o.buyer_id_number),
             o.buyer_phone if personal else mask_phone(o.buyer_phone), o.consignee,
             o.consignee_address)
     goods: dict[tuple, Decimal] = defaultdict(Decimal)
@@ -364,10 +375,19 @@ def _orders(session: Session, order_ids: set[int], moves: list[MoveNode],
                 .where(TransportUnit.identifier.in_(parcels))
                 .order_by(TrackingEvent.event_time).limit(MAX_EVENTS)):
             parcels[number].events.append(EventNode(time, milestone, place))
-    for request in session.scalars(
-            select(ReturnRequest).where(ReturnRequest.order_id.in_(orders or [0]))
-            .options(selectinload(ReturnRequest.lines)).order_by(ReturnRequest.id)):
-        orders[request.order_id].returns.append(ReturnNode(
-            request.name, request.state, request.reason, request.received_at,
-            [(ln.product.sku, ln.qty, ln.grade, ln.disposition) for ln in request.lines]))
+    returns: dict[int, ReturnNode] = {}
+    for r in session.execute(
+            select(ReturnRequest.id, ReturnRequest.order_id, ReturnRequest.name,
+                   ReturnRequest.state, ReturnRequest.reason, ReturnRequest.received_at,
+                   Product.sku, ReturnLine.qty, ReturnLine.grade, ReturnLine.disposition)
+            .outerjoin(ReturnLine, ReturnLine.request_id == ReturnRequest.id)
+            .outerjoin(Product, Product.id == ReturnLine.product_id)
+            .where(ReturnRequest.order_id.in_(orders or [0]))
+            .order_by(ReturnRequest.id, ReturnLine.gnum)):
+        node = returns.get(r.id)
+        if node is None:
+            node = returns[r.id] = ReturnNode(r.name, r.state, r.reason, r.received_at, [])
+            orders[r.order_id].returns.append(node)
+        if r.sku:
+            node.lines.append((r.sku, r.qty, r.grade, r.disposition))
     return list(orders.values())
