@@ -8,9 +8,9 @@ skip a blocked lot). Trace follows a lot through ``stock_move``, ``quant`` and
 destruction), the quantity in the first legal unit, and the stock document that wrote it.
 Existing "out" rows were written by shipping: they become ``shipment`` rows linked to the
 shipping document of their order. "In" rows never were written; they are derived here from
-the ledger: every done move of a customs decision (or an opening balance) that made goods
-``bonded`` in a stocked location of a warehouse with an account book, one row per document
-and product, under the declaration the document names.
+the ledger: every done move of a customs decision (or an opening balance) that brought goods
+into ``bonded`` stock in a stocked location of a warehouse with an account book, one row per
+document and product, under the declaration the document names.
 
 Revision ID: 0013
 Revises: 0010
@@ -46,11 +46,14 @@ BACKFILL = [
        FROM stock_move m
        JOIN stock_document d ON d.id = m.document_id
        JOIN location l ON l.id = m.to_location_id
+       JOIN location fl ON fl.id = m.from_location_id
        JOIN warehouse w ON w.id = l.warehouse_id
        JOIN product p ON p.id = m.product_id
        WHERE m.state = 'done' AND d.kind IN ('customs', 'opening')
-         AND m.to_customs_status = 'bonded' AND m.customs_status <> 'bonded'
-         AND l.usage IN ('internal', 'customs') AND w.ems_no IS NOT NULL
+         AND m.to_customs_status = 'bonded' AND l.usage IN ('internal', 'customs')
+         AND w.ems_no IS NOT NULL
+         AND NOT (m.customs_status = 'bonded' AND fl.usage IN ('internal', 'customs')
+                  AND fl.warehouse_id = l.warehouse_id)
        GROUP BY w.ems_no, m.product_id, p.item_record_no, d.kind, d.origin, d.name, d.id,
                 p.legal_factor1, p.legal_unit1""",
 ]
