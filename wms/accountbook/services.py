@@ -20,10 +20,13 @@ from wms.inventory.models import STOCKED_USAGES, Location, StockDocument, StockM
 from .models import KINDS, AccountBookEntry
 
 
+TO_LOC, FROM_LOC = aliased(Location, name="to_loc"), aliased(Location, name="from_loc")
+
+
 def bonded_sides():
     """(into, out of) bonded stock for one move, as SQL over ``StockMove`` joined to its two
     locations (``to_loc``, ``from_loc``): what the account book must answer for."""
-    to_loc, from_loc = aliased(Location, name="to_loc"), aliased(Location, name="from_loc")
+    to_loc, from_loc = TO_LOC, FROM_LOC
     into = case((StockMove.to_customs_status == "bonded", StockMove.quantity), else_=0)
     out_of = case((StockMove.customs_status == "bonded", StockMove.quantity), else_=0)
     return to_loc, from_loc, into, out_of

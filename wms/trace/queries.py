@@ -34,6 +34,8 @@ from .start import Start, resolve_start
 MAX_MOVES = 2000
 MAX_ORDERS = 500
 MAX_EVENTS = 2000
+# Built once: a fresh alias per call would be adapted (and cached) anew each time.
+SOURCE, TARGET = aliased(Location, name="source"), aliased(Location, name="target")
 
 
 @dataclass
@@ -203,8 +205,8 @@ def _seed_lots(session: Session, start: Start) -> set[int]:
             TallyScan.receipt_id.in_(start.receipt_ids)).distinct()) if i}
     if start.order_ids:
         lots |= {i for i in session.scalars(
-            select(StockMove.lot_id).join(OrderLine, OrderLine.id == StockMove.order_line_id)
-            .where(OrderLine.order_id.in_(start.order_ids)).distinct()) if i}
+            select(StockMove.lot_id).where(StockMove.order_line_id.in_(
+                select(OrderLine.id).where(OrderLine.order_id.in_(start.order_ids))))) if i}
     return lots
 
 
@@ -229,12 +231,14 @@ def _moves(session: Session, lot_ids: set[int], start: Start
            ) -> tuple[list[MoveNode], set[int], bool]:
     """The done moves of the lots (or, for lotless goods, of the start's orders' lines),
     oldest first, with the order and return each belongs to: one query."""
-    source, target = aliased(Location), aliased(Location)
+    source, target = SOURCE, TARGET
     conditions = []
     if lot_ids:
         conditions.append(StockMove.lot_id.in_(lot_ids))
     if start.order_ids:
-        conditions.append(OrderLine.order_id.in_(start.order_ids))
+        # On the move's own indexed column, so the OR is two index probes, not a scan.
+        conditions.append(StockMove.order_line_id.in_(select(OrderLine.id).where(
+            OrderLine.order_id.in_(start.order_ids))))
     if not conditions:
         return [], set(), False
     stmt = scope_to_owner(

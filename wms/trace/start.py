@@ -116,10 +116,12 @@ def _by_text(session: Session, start: Start, text: str) -> bool:
         start.kind = "order"
         start.order_ids.update(orders)
         return True
-    lots = list(session.scalars(select(Lot.id).where(Lot.name == text).limit(MAX_LOTS)))
+    lots = list(session.scalars(select(Lot.id).where(Lot.name == text).order_by(Lot.id)
+                                .limit(MAX_LOTS + 1)))
     if lots:
         start.kind = "lot"
-        start.lot_ids.update(lots)
+        start.truncated = len(lots) > MAX_LOTS
+        start.lot_ids.update(lots[:MAX_LOTS])
         return True
     return _by_parcel(session, start, text.upper())
 
