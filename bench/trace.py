@@ -8,13 +8,14 @@ domain (no HTTP rendering):
 
 - trace from an order number (back through its lot to the stock and the other orders),
 - trace from a buyer's ID number (10 orders),
-- trace of an ambiguous lot name shared by 2,000 products (capped at 200 lots: truncated),
+- trace of an ambiguous lot name shared by 2,000 products (capped at 50 lots: truncated),
 - a recall started for one lot, its notice list, and the wave's reservation filter check;
 
 against the floor: one indexed probe of the ledger by lot, ``SELECT ... FROM stock_move
 WHERE lot_id = ?``, fetched. Prints each median and its ratio to the floor.
 
-Run: .venv/bin/python bench/trace.py [quants]   (default 1,000,000)
+Run: .venv/bin/python bench/trace.py [quants]   (default 1,000,000; building takes minutes:
+``WMS_BENCH_DB=path`` times a database an earlier run built again)
 """
 
 import os
@@ -30,13 +31,13 @@ if len(sys.argv) < 2:
     sys.argv.append("1000000")
 from bench import stock_pages  # noqa: E402  (reads the quant count from sys.argv)
 
-from sqlalchemy import insert, select, text  # noqa: E402
+from sqlalchemy import func, insert, select, text  # noqa: E402
 
 import wms.models  # noqa: F401,E402
 from wms.catalog.models import Lot, Product  # noqa: E402
 from wms.core.context import SYSTEM, acting_as  # noqa: E402
 from wms.core.db import make_session_factory  # noqa: E402
-from wms.inventory.models import Location, StockDocument, StockMove  # noqa: E402
+from wms.inventory.models import Location, Quant, StockDocument, StockMove  # noqa: E402
 from wms.outbound.models import OrderLine, SalesOrder  # noqa: E402
 from wms.partners.models import Enterprise  # noqa: E402
 from wms.trace.models import lot_is_blocked  # noqa: E402
@@ -111,11 +112,16 @@ def add_ledger_and_orders(engine) -> None:
 
 
 def main() -> None:
-    workdir = tempfile.mkdtemp(prefix="wms-bench-trace-")
-    path = os.path.join(workdir, "bench.db")
-    engine, build_s = stock_pages.build(path)
+    reuse = os.environ.get("WMS_BENCH_DB")   # a database an earlier run built, to time again
+    if reuse:
+        path, build_s = reuse, 0.0
+        engine = stock_pages.make_engine(f"sqlite:///{path}")
+    else:
+        path = os.path.join(tempfile.mkdtemp(prefix="wms-bench-trace-"), "bench.db")
+        engine, build_s = stock_pages.build(path)
     started = time.perf_counter()
-    add_ledger_and_orders(engine)
+    if not reuse:
+        add_ledger_and_orders(engine)
     with engine.connect() as conn:
         quants = conn.scalar(text("SELECT count(*) FROM quant"))
         moves = conn.scalar(text("SELECT count(*) FROM stock_move"))
@@ -144,10 +150,8 @@ def main() -> None:
         with acting_as(SYSTEM):
             started = start_recall(session, product="BENCH-00042", lot="L0", reason="bench")
             notices, stock = notice_list(session, started)
-            free = session.scalar(select(text("count(*)")).select_from(
-                text("quant")).where(text("quant.lot_id = :lot"),
-                                     ~lot_is_blocked(text("quant.lot_id"))),
-                {"lot": lot.id})
+            free = session.scalar(select(func.count()).select_from(Quant).where(
+                Quant.lot_id == lot.id, ~lot_is_blocked(Quant.lot_id)))
         assert notices and stock and free == 0
         session.rollback()
 

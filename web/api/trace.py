@@ -34,8 +34,8 @@ TRACE = Schema("Trace", (
     Field("kind", "string", True, "what the code named", nullable=True,
           enum=("lot", "sscc", "gtin", "receipt", "order", "parcel", "buyer")),
     Field("found", "boolean", True),
-    Field("truncated", "boolean", True, "true when more than 2,000 moves or 500 orders "
-          "matched: only the first are listed"),
+    Field("truncated", "boolean", True, "true when more than 50 lots, 2,000 moves, 1,000 "
+          "stock lines or 500 orders matched: only the first are listed"),
     Field("personal_data_shown", "boolean", True, "false: buyers' ID and phone numbers are "
           "masked for this token's role"),
     Field("lots", "array", True, "lots traced: id, name, expiry, sku, product, owner, "

@@ -32,6 +32,7 @@ from .models import Recall, RecallLot
 from .start import Start, resolve_start
 
 MAX_MOVES = 2000
+MAX_STOCK = 1000
 MAX_ORDERS = 500
 MAX_EVENTS = 2000
 # Built once: a fresh alias per call would be adapted (and cached) anew each time.
@@ -188,6 +189,8 @@ def trace(session: Session, code: str) -> Trace:
     result.moves = moves
     result.receipts = _receipts(session, lot_ids, start.receipt_ids)
     result.stock = _stock(session, lot_ids)
+    if len(result.stock) > MAX_STOCK:
+        result.stock, result.truncated = result.stock[:MAX_STOCK], True
     shown = set(start.order_ids) if start.order_ids else order_ids
     result.other_orders = len(order_ids - shown)
     if len(shown) > MAX_ORDERS:
@@ -254,7 +257,10 @@ def _moves(session: Session, lot_ids: set[int], start: Start
         .outerjoin(OrderLine, OrderLine.id == StockMove.order_line_id)
         .outerjoin(ReturnLine, ReturnLine.id == StockMove.return_line_id)
         .where(StockMove.state == "done", or_(*conditions)), StockMove.owner_id)
-    rows = session.execute(stmt.order_by(StockMove.id).limit(MAX_MOVES + 1)).all()
+    # In time order; ordering by the primary key would tempt the planner to walk the
+    # whole ledger in id order instead of probing the lot index.
+    rows = session.execute(stmt.order_by(StockMove.done_at, StockMove.id)
+                           .limit(MAX_MOVES + 1)).all()
     moves = [MoveNode(*r) for r in rows[:MAX_MOVES]]
     return moves, {m.order_id for m in moves if m.order_id}, len(rows) > MAX_MOVES
 
@@ -331,7 +337,7 @@ def _stock(session: Session, lot_ids: set[int]) -> list[StockNode]:
         .outerjoin(Package, Package.id == Quant.package_id)
         .where(Quant.lot_id.in_(lot_ids), Quant.quantity != 0,
                Location.usage.in_(STOCKED_USAGES)), Quant.owner_id)
-        .order_by(Location.full_path, Product.sku, Lot.name)).all()
+        .order_by(Location.full_path, Product.sku, Lot.name).limit(MAX_STOCK + 1)).all()
     return [StockNode(*r) for r in rows]
 
 

@@ -93,7 +93,10 @@ def close_recall(session: Session, recall_id, note: str | None) -> Recall:
     """The door: the recall is over; its lots are no longer blocked (unless another open
     recall still blocks them)."""
     recall = get_recall(session, recall_id)
-    session.refresh(recall, with_for_update=True)
+    # Lock the recall row alone (its product is joined, and PostgreSQL refuses to lock the
+    # nullable side of an outer join), then read it as it is now.
+    session.scalar(select(Recall.id).where(Recall.id == recall.id).with_for_update())
+    session.refresh(recall)
     note = parse_text(note, "note", max_length=2000, required=True)
     if recall.state != "open":
         raise Conflict(N_("Recall %(name)s is already closed"), field="recall",

@@ -21,8 +21,9 @@ from wms.inventory.barcodes import classify
 from wms.inventory.models import Package, Quant
 from wms.outbound.models import Parcel, SalesOrder, Waybill
 
-# The most lots a GTIN or a product trace follows; more is reported as truncated.
-MAX_LOTS = 200
+# The most lots a GTIN or a lot name shared by several products follows; more is reported
+# as truncated (narrow the search with a GS1 label: GTIN and lot).
+MAX_LOTS = 50
 ID_NUMBER = re.compile(r"^[0-9]{17}[0-9X]$")
 KINDS = ("lot", "sscc", "gtin", "receipt", "order", "parcel", "buyer")
 
