@@ -125,8 +125,9 @@ def main() -> None:
     with engine.connect() as conn:
         quants = conn.scalar(text("SELECT count(*) FROM quant"))
         moves = conn.scalar(text("SELECT count(*) FROM stock_move"))
-    print(f"built {quants:,} quants, {moves:,} moves in "
-          f"{build_s + time.perf_counter() - started:.1f} s ({path})")
+    print(f"{'reused' if reuse else 'built'} {quants:,} quants, {moves:,} moves in "
+          f"{build_s + time.perf_counter() - started:.1f} s ({path}); load average "
+          f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     sessions = make_session_factory(engine)
     session = sessions()
     order = session.scalar(select(SalesOrder).where(SalesOrder.order_no == "BENCH-ORDER-00042"))
