@@ -68,6 +68,9 @@ def create_app(config: dict | None = None) -> Flask:
     for module in (orders, picking, reports, dispatch, tracking, printing,
                    returns, jobs, risks):
         app.register_blueprint(module.bp)
+    from .desk import accountbook, trace
+    app.register_blueprint(trace.bp)
+    app.register_blueprint(accountbook.bp)
     app.register_blueprint(api)
     csrf.exempt(api)
 

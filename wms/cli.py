@@ -112,11 +112,14 @@ def _progress(items, label: str):
 @main.command("check-ledger")
 @click.pass_context
 def check_ledger_command(ctx: click.Context) -> None:
-    """Recompute every quant from the moves and check the ledger's invariants."""
+    """Recompute every quant from the moves and check the ledger's invariants, and the
+    account book against bonded stock."""
+    from wms.accountbook.checks import account_book_report
     from wms.inventory.ledger import check_ledger
     with unit_of_work(ctx) as session:
-        problems = check_ledger(session)
-    for problem in problems:
+        book_problems, book_notes = account_book_report(session)
+        problems = check_ledger(session) + book_problems
+    for problem in book_notes + problems:
         click.echo(problem)
     if problems:
         click.echo(f"ledger: {len(problems)} problem(s)", err=True)

@@ -233,6 +233,9 @@ def load_demo(session: Session, progress: Progress = _no_progress) -> int:
     from wms.returns.demo import load_returns_demo
     created += load_logistics_demo(session)
     created += load_returns_demo(session)
+    from wms.accountbook.demo import load_accountbook_demo
+    from wms.trace.demo import load_trace_demo
+    created += load_accountbook_demo(session) + load_trace_demo(session)
     from wms.risk.demo import load_risk_demo  # last: its rules run over all of the above
     created += load_risk_demo(session)
     return created

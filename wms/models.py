@@ -18,6 +18,8 @@ from wms.outbound.models import (AccountBookEntry, InventoryList, OrderLine, Par
                                  Payment, SalesOrder, ShortPick, Wave, WaveOrder, Waybill)
 from wms.returns.models import (ConsolidationBatch, ReturnDeclaration, ReturnLine,  # noqa: F401
                                 ReturnParcel, ReturnRequest)
+from wms.accountbook.models import AccountBookEntry as _Book  # noqa: F401,E402
+from wms.trace.models import Recall, RecallLot  # noqa: F401,E402
 from wms.jobs.models import JobFailure, JobRun, Notice, ReceiptFile  # noqa: F401,E402
 from wms.risk.models import RiskWarning  # noqa: F401,E402
 

@@ -94,6 +94,12 @@ CARDS = [
          _l("Receive return parcels in bulk, match them, declare returns (CEB625), grade, "
             "restock, exchange or scrap."),
          frozenset({"returns_clerk", "supervisor", "owner_viewer"})),
+    Card("trace.index", _l("Trace and recall"),
+         _l("Any lot, SSCC, GTIN, receipt, order, parcel or buyer to the whole chain; recalls."),
+         STAFF | {"owner_viewer"}),
+    Card("accountbook.reconciliation", _l("Account book"),
+         _l("The bonded account book against bonded stock, each difference explained."),
+         frozenset({"supervisor", "customs_clerk", "owner_viewer"})),
     Card("stock.stock", _l("Stock"),
          _l("Stock by product, location, owner, lot and customs status; the ledger."),
          STAFF | {"owner_viewer"}),

@@ -12,6 +12,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from wms.accountbook.services import book_document
 from wms.core.xml import parse_untrusted_xml
 from wms.catalog.models import Product
 from wms.core.db import utcnow
@@ -98,6 +99,8 @@ def decide(session: Session, declaration: EntryDeclaration, decisions: dict[int,
         post_moves(session, moves, document)
     document.transition("done")
     document.done_at = now
+    # What customs released into bond enters the account book under this declaration.
+    book_document(session, document, "receipt", declaration.name)
     _settle_receipt_state(receipt, declaration, note)
     session.flush()
     return receipt

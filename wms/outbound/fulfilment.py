@@ -17,7 +17,9 @@ from typing import Any
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
+from wms.accountbook.services import book_document
 from wms.catalog.models import Lot, Product
+from wms.trace.models import blocked_lots, lot_is_blocked
 from wms.core.messages import stored_message
 from wms.core.context import current_actor
 from wms.core.db import utcnow
@@ -29,7 +31,7 @@ from wms.inventory.services import (InsufficientStock, MoveLine, new_document, p
 from wms.logistics.identifiers import validate_s10
 
 from .intake import STOCK_STATUS, money
-from .models import AccountBookEntry, OrderLine, Parcel, SalesOrder, ShortPick, Wave, WaveOrder
+from .models import OrderLine, Parcel, SalesOrder, ShortPick, Wave, WaveOrder
 from .queries import (find_order_to_pack, get_wave, open_picks_left, orders_by_refs,
                       plain_number)
 from .rows import give_ids
@@ -147,7 +149,7 @@ def _free_quants(session: Session, root: Location, owners: set[int], products: s
         .outerjoin(Lot, Lot.id == Quant.lot_id)
         .where(Quant.product_id.in_(products), Quant.owner_id.in_(owners),
                Quant.customs_status.in_(statuses), Quant.quantity > 0,
-               Location.usage == "internal",
+               Location.usage == "internal", ~lot_is_blocked(Quant.lot_id),
                (Location.id == root.id) | Location.full_path.startswith(prefix))
         .order_by(Lot.expiry_date.is_(None), Lot.expiry_date, Quant.in_date, Quant.id)
         .with_for_update(of=Quant)).all()
@@ -274,6 +276,7 @@ def confirm_picks(session: Session, wave: Wave, scans: list[PickScan]) -> list[P
         Product.id.in_({m.product_id for m in moves.values()} or {0})))}
     lots = {lot.id: lot.name for lot in session.scalars(select(Lot).where(
         Lot.id.in_({m.lot_id for m in moves.values() if m.lot_id} or {0})))}
+    recalled = blocked_lots(session, lots)
     scanned_places = {(s.location or "").strip().upper() for s in scans if s.location}
     known_places = {code.upper(): path for code, path in session.execute(
         select(Location.barcode, Location.full_path).where(
@@ -293,6 +296,9 @@ def confirm_picks(session: Session, wave: Wave, scans: list[PickScan]) -> list[P
             raise NotFound(N_("No open pick %(id)s in this wave"), field="move", id=s.move_id)
         product = products[move.product_id]
         place = locations[move.from_location_id]
+        if move.lot_id in recalled:
+            raise Conflict(N_("Lot %(lot)s is recalled: leave it where it is"), field="move",
+                           lot=lots[move.lot_id])
         if s.location and s.location.strip():
             code = s.location.strip()
             if code.upper() not in known_places:
@@ -452,7 +458,7 @@ def ship_order(session: Session, order: SalesOrder) -> None:
         quants[quant.product_id].append(quant)
     document = new_document(session, "ship", f"{warehouse.code}/SHIP",
                             warehouse_id=warehouse.id, origin=order.name)
-    moves, entries, now = [], [], utcnow()
+    moves, now = [], utcnow()
     taken: dict[int, Decimal] = defaultdict(Decimal)
     for line in lines:
         left = line.picked_qty
@@ -470,16 +476,10 @@ def ship_order(session: Session, order: SalesOrder) -> None:
         if left > 0:
             raise InsufficientStock(N_("%(qty)s of %(sku)s are missing in the output area"),
                                     field="order", qty=left, sku=line.product.sku)
-        if warehouse.ems_no and status == "bonded":
-            entries.append(AccountBookEntry(ems_no=warehouse.ems_no, product_id=line.product_id,
-                                            item_record_no=line.product.item_record_no,
-                                            direction="out", qty=line.picked_qty,
-                                            reference=order.name, booked_at=now))
     post_moves(session, moves, document)
-    give_ids(session, entries)
-    session.add_all(entries)
     document.transition("done")
     document.done_at = now
+    book_document(session, document, "shipment", order.name)
     for parcel in session.scalars(select(Parcel).where(Parcel.order_id == order.id)):
         parcel.shipped_at = now
     order.transition("shipped", reason=document.name)

@@ -1,4 +1,5 @@
-"""Orders, their three documents and inventory list, waves, parcels and the account book.
+"""Orders, their three documents and inventory list, waves and parcels (the account book has
+its own room, ``wms.accountbook``).
 
 An order carries what the platform sent (buyer, consignee, amounts, lines); the payment and
 the waybill are its other two documents; the inventory list (清单) is what customs releases.
@@ -21,6 +22,8 @@ from wms.core.states import StateMachine
 from wms.core.types import UtcDateTime
 from wms.inventory.models import QTY, Warehouse
 from wms.partners.models import Enterprise
+# Moved to its own room; still importable from here for the code that reads it.
+from wms.accountbook.models import AccountBookEntry  # noqa: F401,E402
 
 MONEY = Numeric(14, 2)
 ORDER_STATES = ("received", "declared", "released", "held", "rejected", "picking", "picked",
@@ -247,20 +250,3 @@ class Parcel(Audited, Base):
     tracking_no: Mapped[str] = mapped_column(String(40))
     weight_kg: Mapped[Decimal] = mapped_column(Numeric(10, 3))
     shipped_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
-
-
-class AccountBookEntry(Base):
-    """A write-off against the bonded warehouse's account book (账册, emsNo) at the second
-    line: what left the zone, under which list."""
-
-    __tablename__ = "account_book_entry"
-    __table_args__ = (Index("ix_account_book_ems_product", "ems_no", "product_id"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    ems_no: Mapped[str] = mapped_column(String(20))
-    product_id: Mapped[int] = mapped_column(ForeignKey("product.id"))
-    item_record_no: Mapped[str | None] = mapped_column(String(30))
-    direction: Mapped[str] = mapped_column(String(3))  # in / out
-    qty: Mapped[Decimal] = mapped_column(QTY)
-    reference: Mapped[str] = mapped_column(String(60))
-    booked_at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -1,0 +1,1 @@
+"""Product traceability and recall: any code to the whole chain, and blocking a lot."""
