@@ -25,6 +25,7 @@ from wms.core.errors import N_, DomainError, ValidationError
 from wms.inbound import photos, queries
 from wms.inbound import putaway as putaways
 from wms.inbound import tally
+from wms.inbound import tally_checks
 from wms.inbound.models import STATE_TITLES, Discrepancy, Receipt
 from wms.inventory.resolve import find_location, resolve_item, scanned_quantity
 from wms.inventory.services import MoveLine
@@ -86,7 +87,16 @@ def tally_input(payload: dict) -> tally.TallyInput:
         lot=_text(payload, "lot", 40), expiry_date=_text(payload, "expiry_date", 10),
         correction=_flag(payload, "correction"), damaged=_flag(payload, "damaged"),
         damage_reason=_text(payload, "damage_reason", 200),
-        photo=photos.photo_reference(photo_folder(), _text(payload, "photo", 60)))
+        photo=photos.photo_reference(photo_folder(), _text(payload, "photo", 60)),
+        confirm=tally_checks.parse_confirm(payload.get("confirm")),
+        lot_product=_text(payload, "lot_product", 40))
+
+
+def worded(exc: DomainError) -> DomainError:
+    """A refusal's warnings in the reader's words (the scanner shows each and confirms)."""
+    if isinstance(exc, tally_checks.ConfirmWarnings):
+        exc.extra = {"warnings": [w.as_dict(_) for w in exc.warnings]}
+    return localised(exc)
 
 
 def do_tally(session: Session, payload: dict) -> tuple[int, dict]:
@@ -94,8 +104,21 @@ def do_tally(session: Session, payload: dict) -> tuple[int, dict]:
     try:
         result = tally.scan_tally(session, receipt, tally_input(payload))
     except DomainError as exc:
+        raise worded(exc) from None
+    return (200 if result.selected else 201), tally.scan_answer(result, _)
+
+
+def do_undo_tally(session: Session, payload: dict) -> tuple[int, dict]:
+    """The operator's last scan on the receipt taken back (a reversing scan, audited)."""
+    receipt = _tally_receipt(session, payload)
+    try:
+        undone = tally_checks.undo_last_scan(session, receipt)
+    except DomainError as exc:
         raise localised(exc) from None
-    return 201, tally.scan_answer(result, _)
+    what = ", ".join(f"{_num(s.quantity)} × {s.product.sku}" for s in undone)
+    return 201, {"ok": True, "receipt": receipt.name, "undone": len(undone),
+                 "message": _("Undone: %(what)s taken back from %(receipt)s.", what=what,
+                              receipt=receipt.name)}
 
 
 def do_close_tally(session: Session, payload: dict) -> tuple[int, dict]:
@@ -176,6 +199,12 @@ def api_tally_progress():
 def api_tally():
     payload = _payload()
     return write(payload, lambda session: do_tally(session, payload))
+
+
+@bp.post("/api/tally/undo")
+def api_tally_undo():
+    payload = _payload()
+    return write(payload, lambda session: do_undo_tally(session, payload))
 
 
 @bp.post("/api/tally/close")
