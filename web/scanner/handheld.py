@@ -146,6 +146,7 @@ def js_strings() -> dict[str, str]:
         "discrepancy_pdf": _("Discrepancy report (PDF)"),
         "no_discrepancies": _("No discrepancies."),
         "expected": _("Expected"),
+        "progress": _("%(done)s/%(total)s lines, %(units)s units"),
     }
 
 
@@ -160,6 +161,7 @@ def handheld_context():
                     "tally": url_for("handheld.api_tally"),
                     "tally_progress": url_for("handheld.api_tally_progress"),
                     "tally_close": url_for("handheld.api_tally_close"),
+                    "tally_undo": url_for("handheld.api_tally_undo"),
                     "tally_photo": url_for("handheld.api_tally_photo"),
                     "login": url_for("auth.login")},
         "hh_i18n": js_strings(),

@@ -151,6 +151,14 @@ def _receipt_links(receipt: Receipt) -> dict:
     return links
 
 
+def _next_task(receipt: Receipt) -> dict | None:
+    """A closed tally leads on to the putaway of the same receipt (once customs releases)."""
+    if receipt.tally_closed_at is None:
+        return None
+    return {"title": _("Next: putaway of %(name)s", name=receipt.name),
+            "url": url_for("handheld.putaway_page", receipt=receipt.name)}
+
+
 def tally_state(session: Session, receipt: Receipt) -> dict[str, Any]:
     """What the tally page shows: expected against counted per product and lot, the latest
     scans of every operator, and the discrepancies once the tally is closed."""
@@ -173,7 +181,7 @@ def tally_state(session: Session, receipt: Receipt) -> dict[str, Any]:
                     "closable": open_ and current_user.has_role("supervisor"),
                     "message": None if open_ else web_errors.translate_error(
                         localised(tally.not_open(receipt))),
-                    "links": _receipt_links(receipt)},
+                    "links": _receipt_links(receipt), "next": _next_task(receipt)},
         "rows": rows,
         "totals": {key: _num(sum((Decimal(r[key]) for r in rows), Decimal(0)))
                    for key in ("expected", "tallied", "damaged")},

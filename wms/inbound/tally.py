@@ -261,8 +261,8 @@ def scan_tally(session: Session, receipt: Receipt, given: TallyInput) -> TallyRe
             return result
         _unknown_goods(session, scan, code, lookup)
     typed_lot = (given.lot or "").strip()[:40] or None
-    if given.lot_product and given.lot_product != product.sku and not given.correction:
-        typed_lot = None  # the kept lot was chosen for another product
+    if given.lot_product and (label_lot or given.lot_product != product.sku):
+        typed_lot = None  # a kept lot: the label's own lot wins, another product has its own
     typed_expiry = (given.expiry_date or "").strip()[:10] or None
     if label_lot and typed_lot and typed_lot != label_lot:
         raise ValidationError(N_("The label says lot %(label)s, the lot field says %(typed)s"),
@@ -273,7 +273,8 @@ def scan_tally(session: Session, receipt: Receipt, given: TallyInput) -> TallyRe
     lot_name, expiry = label_lot or typed_lot, label_expiry or typed_expiry
     advised_lines, counted = advised_and_counted(session, receipt, product.id)
     if product.track_lot and not lot_name:
-        choices = [{"lot": line.lot_name, "expiry": line.expiry_date.isoformat()
+        choices = [{"lot": line.lot_name, "sku": product.sku,
+                    "expiry": line.expiry_date.isoformat()
                     if line.expiry_date else None} for line in advised_lines if line.lot_name]
         raise ChooseLot(N_("Product %(sku)s is tracked by lot: scan or enter the lot"),
                         choices, field="lot", sku=product.sku)
