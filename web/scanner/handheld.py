@@ -22,10 +22,23 @@ from markupsafe import Markup, escape
 
 from wms.core.errors import N_, ValidationError
 
-from ..auth import blueprint_roles
+from ..auth import login_manager
 
 bp = Blueprint("handheld", __name__, url_prefix="/m")
-blueprint_roles(bp, "operator", "supervisor")
+FLOW_ROLES = ("operator", "supervisor")
+# The home and its task counts are every warehouse role's way in (returns clerks too).
+HOME_ROLES = FLOW_ROLES + ("returns_clerk",)
+HOME_ENDPOINTS = ("handheld.index", "handheld.api_tasks")
+
+
+@bp.before_request
+def check_roles():
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    if not current_user.has_role(*(HOME_ROLES if request.endpoint in HOME_ENDPOINTS
+                                   else FLOW_ROLES)):
+        abort(403)
+    return None
 
 API_PREFIX = "/m/api/"
 
@@ -163,6 +176,7 @@ def handheld_context():
                     "tally_close": url_for("handheld.api_tally_close"),
                     "tally_undo": url_for("handheld.api_tally_undo"),
                     "tally_photo": url_for("handheld.api_tally_photo"),
+                    "tasks": url_for("handheld.api_tasks"),
                     "login": url_for("auth.login")},
         "hh_i18n": js_strings(),
         "hh_status_titles": {k: str(v) for k, v in STATUS_TITLES.items()},

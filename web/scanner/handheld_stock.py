@@ -25,7 +25,9 @@ from wms.inventory.transfers import ChooseStock, transfer_scan
 
 from .. import errors as web_errors
 from ..db import close_session, db
-from .handheld import (COUNT_STATE_TITLES, KIND_TITLES, PART_TITLES, _moved, _num, _page,
+from wms.inventory.tasks import waiting_tasks
+
+from .handheld import (FLOW_ROLES, COUNT_STATE_TITLES, KIND_TITLES, PART_TITLES, _moved, _num, _page,
                        _payload, _supervisor_only, _text, bp, status_title)
 from ..idempotency import write
 
@@ -141,10 +143,32 @@ def api_count():
 
 # ---------------------------------------------------------------- pages
 
+# Where each task is done (endpoint, arguments).
+TASK_PAGES = {
+    "tally": ("handheld.tally_page", {}), "putaway": ("handheld.putaway_page", {}),
+    "pick": ("picking.index", {}), "pack": ("picking.pack", {}),
+    "count": ("handheld.count_page", {}), "approve": ("handheld.counts", {}),
+    "receive_returns": ("returns.receive_page", {}), "grade": ("returns.inspect_page", {}),
+}
+
+
+def task_list(session) -> list[dict[str, Any]]:
+    """The user's tasks with their counts and where each is done."""
+    return [{"code": t.code, "title": _(t.title), "description": _(t.description),
+             "count": t.count, "url": url_for(TASK_PAGES[t.code][0], **TASK_PAGES[t.code][1])}
+            for t in waiting_tasks(session, current_user.roles)]
+
+
 @bp.get("/")
 def index():
-    return render_template("handheld/index.html", flow="index",
-                           can_approve=current_user.has_role("supervisor"))
+    return render_template("handheld/index.html", flow="index", tasks=task_list(db()),
+                           can_move=current_user.has_role(*FLOW_ROLES))
+
+
+@bp.get("/api/tasks")
+def api_tasks():
+    """The counts the home page polls."""
+    return jsonify({"tasks": task_list(db())})
 
 
 @bp.get("/scan")

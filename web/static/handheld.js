@@ -339,7 +339,30 @@
     render();
   }
 
-  if (flow === "scan") { scanFlow(); }
+  /* ---- the home: what waits for this user, counts read again every half minute */
+  function tasksFlow() {
+    var REFRESH = 30000;
+    function refresh() {
+      if (document.hidden || !navigator.onLine || !urls.tasks) { return; }
+      scanner.getJSON(urls.tasks).then(function (res) {
+        if (!res.data || res.status >= 300) { return; }
+        res.data.tasks.forEach(function (t) {
+          var badge = document.querySelector('.hh-task[data-task="' + t.code + '"] .hh-count');
+          if (!badge) { return; }
+          badge.textContent = String(t.count);
+          badge.setAttribute("data-count", String(t.count));
+          badge.classList.toggle("has-work", t.count > 0);
+        });
+        setText("hh-tasks-updated", T.updated + " " + new Date().toLocaleTimeString());
+      }, function () { /* offline: the counts stay as they were */ });
+    }
+    setInterval(refresh, REFRESH);
+    document.addEventListener("visibilitychange", refresh);
+    window.addEventListener("pageshow", function (e) { if (e.persisted) { refresh(); } });
+  }
+
+  if (flow === "index") { tasksFlow(); }
+  else if (flow === "scan") { scanFlow(); }
   else if (flow === "putaway" || flow === "transfer") { moveFlow(); }
   else if (flow === "count") { countFlow(); }
 }());
