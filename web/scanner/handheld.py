@@ -160,6 +160,8 @@ def js_strings() -> dict[str, str]:
         "no_discrepancies": _("No discrepancies."),
         "expected": _("Expected"),
         "progress": _("%(done)s/%(total)s lines, %(units)s units"),
+        "put_all_confirm": _("Put everything released of this receipt away to the "
+                             "suggested places?"),
     }
 
 
@@ -168,6 +170,7 @@ def handheld_context():
     return {
         "hh_urls": {"explain": url_for("handheld.api_explain"),
                     "putaway": url_for("handheld.api_putaway"),
+                    "putaway_all": url_for("handheld.api_putaway_all"),
                     "transfer": url_for("handheld.api_transfer"),
                     "count": url_for("handheld.api_count"),
                     "suggest": url_for("handheld.api_putaway_suggest"),
@@ -189,7 +192,13 @@ def _page(template: str, flow: str, **context):
 
 @bp.get("/putaway")
 def putaway_page():
-    return _page("handheld/move.html", "putaway", title=_("Putaway"))
+    """Putaway: the released receipts waiting (``?receipt=`` from a closed tally first),
+    their lots as buttons, "put away all"; or scan the goods."""
+    from ..db import db
+    from .handheld_tally import putaway_waiting
+    return _page("handheld/move.html", "putaway", title=_("Putaway"),
+                 waiting=putaway_waiting(db(), request.args.get("receipt", "")[:40].upper()
+                                         or None))
 
 
 @bp.get("/tally")

@@ -282,9 +282,13 @@ def do_putaway(session: Session, payload: dict) -> tuple[int, dict]:
             raise ValidationError(N_("Scan the location the goods come from"), field="source")
         source = queries.input_area(session, destination.warehouse)
     quantity = scanned_quantity(payload.get("quantity"), item)
+    status = _text(payload, "customs_status", 10)
+    if status is None and not (_text(payload, "lot", 40) or item.lot) \
+            and source.name == "Input":
+        status = "bonded"  # only released goods leave the input area: offer only those
     product, quant = pick_source_quant(
         session, item, source, quantity, owner_code=_text(payload, "owner", 20),
-        customs_status=_text(payload, "customs_status", 10), lot_name=_text(payload, "lot", 40))
+        customs_status=status, lot_name=_text(payload, "lot", 40))
     lot_id = quant.lot_id  # the quant row is gone once the move empties it
     lot_name = session.get(Lot, lot_id).name if lot_id else None
     done = putaways.put_away(session, [MoveLine(
@@ -299,6 +303,52 @@ def do_putaway(session: Session, payload: dict) -> tuple[int, dict]:
                  "document": done.document.name, "sku": product.sku, "lot": lot_name,
                  "quantity": _num(quantity), "from": source.full_path,
                  "to": destination.full_path, "stored": done.stored}
+
+
+PUTAWAY_RECEIPTS = 5  # receipts listed on the putaway page (each a few reads)
+
+
+def putaway_waiting(session: Session, first: str | None) -> list[dict[str, Any]]:
+    """The released receipts whose goods wait in the input area, each lot with its
+    quantity and customs status (the receipt asked for first, whatever its state)."""
+    from sqlalchemy import select
+    names = list(session.scalars(select(Receipt.name).where(Receipt.state == "released")
+                                 .order_by(Receipt.id).limit(PUTAWAY_RECEIPTS)))
+    if first:
+        names = [first] + [n for n in names if n != first]
+    waiting = []
+    for name in names:
+        try:
+            receipt = queries.find_receipt(session, name)
+        except DomainError:
+            continue
+        goods = queries.released_in_input(session, receipt)
+        waiting.append({
+            "name": receipt.name, "state": receipt.state,
+            "state_title": _state_title(receipt.state),
+            "released": receipt.state in ("released", "held"),
+            "units": _num(sum((g.quantity for g in goods), Decimal(0))),
+            "lots": [{"sku": g.product.sku, "lot": g.lot_name, "quantity": _num(g.quantity),
+                      "sscc": g.package_sscc, "status": "bonded",
+                      "suggested": g.location.full_path if g.location else None}
+                     for g in goods]})
+    return waiting
+
+
+def do_putaway_all(session: Session, payload: dict) -> tuple[int, dict]:
+    """Everything released of one receipt to its suggested places (the putaway door)."""
+    receipt = _tally_receipt(session, payload)
+    done = putaways.putaway_receipt(session, receipt)
+    message = _("Receipt %(name)s: everything released put away (%(document)s).",
+                name=receipt.name, document=done.document.name)
+    return 201, {"ok": True, "message": _with_stored(message, done.stored),
+                 "document": done.document.name, "stored": done.stored}
+
+
+@bp.post("/api/putaway/all")
+def api_putaway_all():
+    payload = _payload()
+    return write(payload, lambda session: do_putaway_all(session, payload))
 
 
 @bp.post("/api/putaway")
