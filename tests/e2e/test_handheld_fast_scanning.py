@@ -154,3 +154,42 @@ def test_tally_loop_lot_sticks_keypad_undo_and_an_amber_over_count(browser, serv
     shots(page, "3-confirmed")
     assert not problems, problems
     context.close()
+
+
+def test_picking_takes_a_quantity_per_scan_and_enter_confirms(browser, server, shots):
+    from wms.outbound.models import Wave
+    url, sessions = server
+    with sessions() as session:
+        wave = session.scalar(select(Wave).where(Wave.state == "open").order_by(Wave.id))
+        wave_id = wave.id
+    context, page, problems = open_as(browser, url)
+    page.goto(f"{url}/m/pick/waves/{wave_id}")
+    lines = page.evaluate("JSON.parse(document.getElementById('pick').dataset.lines)")
+    line = next(ln for ln in lines if ln["state"] == "reserved")
+    assert line["qty"] == "2"
+    scan(page, line["location_barcode"])
+    page.wait_for_selector(".hh-step[data-step=product].is-current")
+    scan(page, line["sku"])  # one scan, one piece: not the whole line
+    page.wait_for_selector(".hh-step[data-step=quantity].is-current")
+    assert page.input_value("#pick-quantity") == "1"
+    page.click("#pick-undo")
+    assert page.input_value("#pick-quantity") == "0"
+    page.click("button[data-keypad='1'][data-for='pick-step']")
+    assert page.input_value("#pick-step") == "2"
+    scan(page, line["sku"])
+    assert page.input_value("#pick-quantity") == "2"
+    scan(page, line["sku"])  # a third piece is more than reserved
+    page.wait_for_selector("#hh-msg.hh-msg-err")
+    assert page.input_value("#pick-quantity") == "2"
+    fits(page)
+    shots(page, "4-pick-per-scan")
+    page.press("#hh-scan", "Enter")  # Enter on the empty field confirms
+    page.wait_for_selector(f'.pick-row[data-move="{line["move"]}"].state-done')
+    expect(page.locator(f'.pick-row[data-move="{line["move"]}"] .pick-picked')).to_have_text("2")
+    if all(ln["move"] == line["move"] or ln["state"] != "reserved" for ln in lines):
+        page.wait_for_selector("#pick-next:visible")  # a finished wave leads to packing
+        assert "/m/pick/pack" in page.get_attribute("#pick-next", "href")
+    fits(page)
+    shots(page, "5-picked")
+    assert not problems, problems
+    context.close()

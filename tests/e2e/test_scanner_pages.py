@@ -194,8 +194,10 @@ def pick_act(page, ctx):
     line = ctx["line"]
     scan(page, line["location_barcode"])
     page.wait_for_selector(".hh-step[data-step=product].is-current")
+    page.fill("#pick-step", line["qty"])  # the keypad: the whole line in one scan
     scan(page, line["gtin"] or line["sku"])
     page.wait_for_selector(".hh-step[data-step=quantity].is-current")
+    expect(page.locator("#pick-quantity")).to_have_value(line["qty"])
     page.click("#pick-confirm")
 
 
