@@ -167,7 +167,12 @@ def login():
         session_.commit()
         if user is not None:
             start_session(user)
-            return redirect(safe_next(request.args.get("next")))
+            # Staff on a phone start at the handheld's task list, not the desk's home.
+            phone = request.headers.get("Sec-CH-UA-Mobile") == "?1" \
+                or "Mobi" in request.headers.get("User-Agent", "")
+            home = url_for("handheld.index") if phone and set(user.roles) & {
+                "operator", "returns_clerk"} else None
+            return redirect(safe_next(request.args.get("next"), home))
         time.sleep(FAILED_LOGIN_DELAY)
         flash(_("Login or password is wrong, or the account is locked."), "error")
         return render_template("auth/login.html", form=form), 401

@@ -166,7 +166,11 @@ def test_damage_with_a_photo_a_lot_choice_and_errors(browser, live_server, shots
     assert page.request.get(f"{live_server}{href}").body() == photo.read_bytes()
     shots(page, "5-damaged")
 
-    # A SKU without its lot: the advised lots are offered.
+    # The typed lot stayed with its product; cleared, a SKU without its lot is offered the
+    # advised lots.
+    assert page.input_value("#hh-lot") == "MJ261020"
+    page.fill("#hh-lot", "")
+    page.press("#hh-lot", "Enter")
     scan(page, "MEIJI-STEP-800")
     page.wait_for_selector("#hh-choices .hh-choice")
     assert "MJ261020" in page.inner_text("#hh-choices")

@@ -194,8 +194,10 @@ def pick_act(page, ctx):
     line = ctx["line"]
     scan(page, line["location_barcode"])
     page.wait_for_selector(".hh-step[data-step=product].is-current")
+    page.fill("#pick-step", line["qty"])  # the keypad: the whole line in one scan
     scan(page, line["gtin"] or line["sku"])
     page.wait_for_selector(".hh-step[data-step=quantity].is-current")
+    expect(page.locator("#pick-quantity")).to_have_value(line["qty"])
     page.click("#pick-confirm")
 
 
@@ -414,5 +416,62 @@ def test_queues_left_by_the_old_pages_are_sent_too(browser, server):
     with sessions() as session:
         assert stock_at(session, "LZB-A-02-02", "MEIJI-STEP-800") == stock + 1
         assert events(session, None) == before + 1
+    assert not problems, problems
+    context.close()
+
+
+# ------------------------------------------------------------------ every page at 360 px
+
+# Elements whose content is wider than their box and cut off (overflow hidden or clip), or
+# the page itself wider than the phone: both fail.
+CLIPPED = """() => {
+  const doc = document.documentElement;
+  const out = [];
+  if (doc.scrollWidth > doc.clientWidth) { out.push('page ' + doc.scrollWidth + ' > ' + doc.clientWidth); }
+  for (const el of document.querySelectorAll('#hh *, #pick *, .page *')) {
+    const style = getComputedStyle(el);
+    if (style.display === 'none' || !el.offsetParent) { continue; }
+    const cuts = ['hidden', 'clip'].includes(style.overflowX) || style.textOverflow === 'ellipsis';
+    if (cuts && el.scrollWidth > el.clientWidth + 1 && el.clientWidth > 0) {
+      out.push(el.tagName + '.' + el.className + ' ' + el.scrollWidth + ' > ' + el.clientWidth);
+    }
+    const box = el.getBoundingClientRect();
+    if (box.width > 0 && box.right > doc.clientWidth + 1 && !el.closest('.table-wrap')) {
+      out.push('off-screen ' + el.tagName + '.' + el.className + ' right ' + Math.round(box.right));
+    }
+  }
+  return out;
+}"""
+
+PAGES = {
+    "home": "/m/", "scan": "/m/scan?code=CSQU3054383", "scan-unknown": "/m/scan?code=NOPE-1",
+    "tally": f"/m/tally?receipt=LZB/IN/{YEAR}/00003", "putaway": "/m/putaway",
+    "transfer": "/m/transfer", "count": "/m/count", "counts": "/m/counts",
+    "waves": "/m/pick/?warehouse=LZB", "wave": "wave", "pick-list": "pick-list",
+    "pack": "/m/pick/pack?code=SLX2026112700007", "pack-packed": "/m/pick/pack?code=SLX2026112700008",
+    "returns-receiving": "/returns/m/receive", "returns-inspection": "/returns/m/inspect",
+    "loading": "/dispatch/m/load",
+}
+
+
+@pytest.mark.parametrize("name", list(PAGES))
+def test_every_scanner_page_fits_360_px_without_clipping(browser, server, shots, name):
+    url, sessions, _names = server
+    path = PAGES[name]
+    if path in ("wave", "pick-list"):
+        from wms.outbound.models import Wave
+        with sessions() as session:
+            wave = session.scalar(select(Wave).order_by(Wave.id))
+        path = f"/m/pick/waves/{wave.id}" + ("/list" if name == "pick-list" else "")
+    context, page, problems = open_as(browser, url)
+    page.goto(url + path)
+    page.wait_for_load_state("networkidle")
+    if name == "tally":
+        page.wait_for_selector("#hh-progress-table tbody")
+    if name == "pick-list":
+        assert "Picked" in page.inner_text("table.list thead")
+    clipped = page.evaluate(CLIPPED)
+    shots(page, f"360-{name}")
+    assert clipped == [], clipped
     assert not problems, problems
     context.close()

@@ -300,8 +300,17 @@ def test_an_sscc_not_on_the_receipt_is_refused(operator, db):
 
 
 def test_a_product_not_on_the_advice_is_recorded_as_unexpected(operator, supervisor, db):
+    """Once the operator confirms the warning: the first scan writes nothing."""
     receipt = receipt_of(db, "DEMO-R3")
-    response = tally(operator, receipt, APT_GTIN, lot="L2026-0312", quantity="2")
+    before = scan_rows(db)
+    refused = tally(operator, receipt, APT_GTIN, lot="L2026-0312", quantity="2")
+    assert refused.status_code == 409, refused.json
+    assert refused.json["error"]["code"] == "confirm"
+    assert [w["code"] for w in refused.json["error"]["warnings"]] == ["unadvised"]
+    assert "APT-PRE-800" in refused.json["error"]["warnings"][0]["message"]
+    assert scan_rows(db) == before
+    response = tally(operator, receipt, APT_GTIN, lot="L2026-0312", quantity="2",
+                     confirm=["unadvised"])
     assert response.status_code == 201, response.json
     assert response.json["unexpected"] is True
     assert "unexpected" in response.json["message"]

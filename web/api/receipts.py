@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from wms.core.db import utcnow
 from wms.core.errors import N_, DomainError, ValidationError
 from wms.customs.models import CustomsMessage
+from wms.inbound.tally_checks import ConfirmWarnings, parse_confirm
 from wms.inbound import declaration as declarations
 from wms.inbound import decisions as customs_decisions
 from wms.inbound import photos, queries, receipts, tally
@@ -463,6 +464,9 @@ TALLY_SCAN_IN = Schema("TallyScanInput", (
     Field("damage_reason", "string", max_length=200, nullable=True),
     Field("photo", "string", description="id of a photo uploaded to /m/api/tally/photo",
           max_length=60, nullable=True),
+    Field("confirm", "array", description="warnings confirmed (over_count, unadvised, "
+          "short_shelf_life): a scan refused with code confirm is sent again naming them",
+          items="string"),
     IDEMPOTENCY,
 ), "One tally scan, as the handheld sends it.")
 
@@ -518,6 +522,8 @@ def _photo_folder() -> Path:
 
 def _localised(exc):
     """A receipt state in the request's language, as on the handheld."""
+    if isinstance(exc, ConfirmWarnings):
+        exc.extra = {"warnings": [w.as_dict(gettext) for w in exc.warnings]}
     if isinstance(exc, tally.TallyNotOpen) and "state" in exc.params:
         exc.params["state"] = gettext(STATE_TITLES.get(exc.params["state"],
                                                        exc.params["state"]))
@@ -536,7 +542,8 @@ def tally_scan(ref: str, payload: dict):
         item=payload["item"], quantity=payload.get("quantity"), lot=payload.get("lot"),
         expiry_date=payload.get("expiry_date"), correction=bool(payload.get("correction")),
         damaged=bool(payload.get("damaged")), damage_reason=payload.get("damage_reason"),
-        photo=photos.photo_reference(_photo_folder(), payload.get("photo")))
+        photo=photos.photo_reference(_photo_folder(), payload.get("photo")),
+        confirm=parse_confirm(payload.get("confirm")))
 
     def use_case(session: Session):
         try:

@@ -22,10 +22,23 @@ from markupsafe import Markup, escape
 
 from wms.core.errors import N_, ValidationError
 
-from ..auth import blueprint_roles
+from ..auth import login_manager
 
 bp = Blueprint("handheld", __name__, url_prefix="/m")
-blueprint_roles(bp, "operator", "supervisor")
+FLOW_ROLES = ("operator", "supervisor")
+# The home and its task counts are every warehouse role's way in (returns clerks too).
+HOME_ROLES = FLOW_ROLES + ("returns_clerk",)
+HOME_ENDPOINTS = ("handheld.index", "handheld.api_tasks")
+
+
+@bp.before_request
+def check_roles():
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    if not current_user.has_role(*(HOME_ROLES if request.endpoint in HOME_ENDPOINTS
+                                   else FLOW_ROLES)):
+        abort(403)
+    return None
 
 API_PREFIX = "/m/api/"
 
@@ -146,6 +159,9 @@ def js_strings() -> dict[str, str]:
         "discrepancy_pdf": _("Discrepancy report (PDF)"),
         "no_discrepancies": _("No discrepancies."),
         "expected": _("Expected"),
+        "progress": _("%(done)s/%(total)s lines, %(units)s units"),
+        "put_all_confirm": _("Put everything released of this receipt away to the "
+                             "suggested places?"),
     }
 
 
@@ -154,13 +170,16 @@ def handheld_context():
     return {
         "hh_urls": {"explain": url_for("handheld.api_explain"),
                     "putaway": url_for("handheld.api_putaway"),
+                    "putaway_all": url_for("handheld.api_putaway_all"),
                     "transfer": url_for("handheld.api_transfer"),
                     "count": url_for("handheld.api_count"),
                     "suggest": url_for("handheld.api_putaway_suggest"),
                     "tally": url_for("handheld.api_tally"),
                     "tally_progress": url_for("handheld.api_tally_progress"),
                     "tally_close": url_for("handheld.api_tally_close"),
+                    "tally_undo": url_for("handheld.api_tally_undo"),
                     "tally_photo": url_for("handheld.api_tally_photo"),
+                    "tasks": url_for("handheld.api_tasks"),
                     "login": url_for("auth.login")},
         "hh_i18n": js_strings(),
         "hh_status_titles": {k: str(v) for k, v in STATUS_TITLES.items()},
@@ -173,7 +192,13 @@ def _page(template: str, flow: str, **context):
 
 @bp.get("/putaway")
 def putaway_page():
-    return _page("handheld/move.html", "putaway", title=_("Putaway"))
+    """Putaway: the released receipts waiting (``?receipt=`` from a closed tally first),
+    their lots as buttons, "put away all"; or scan the goods."""
+    from ..db import db
+    from .handheld_tally import putaway_waiting
+    return _page("handheld/move.html", "putaway", title=_("Putaway"),
+                 waiting=putaway_waiting(db(), request.args.get("receipt", "")[:40].upper()
+                                         or None))
 
 
 @bp.get("/tally")

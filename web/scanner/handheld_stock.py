@@ -25,7 +25,11 @@ from wms.inventory.transfers import ChooseStock, transfer_scan
 
 from .. import errors as web_errors
 from ..db import close_session, db
-from .handheld import (COUNT_STATE_TITLES, KIND_TITLES, PART_TITLES, _moved, _num, _page,
+from ..desk.orders import STATE_TITLES as ORDER_STATES
+from wms.inbound.models import STATE_TITLES as RECEIPT_STATES
+from wms.inventory.tasks import waiting_tasks
+
+from .handheld import (FLOW_ROLES, COUNT_STATE_TITLES, KIND_TITLES, PART_TITLES, _moved, _num, _page,
                        _payload, _supervisor_only, _text, bp, status_title)
 from ..idempotency import write
 
@@ -41,8 +45,9 @@ VERDICTS = {
     "misread": lambda kind, value: _("This looks like a %(kind)s, but its check digit or "
                                      "format is wrong: misread? Scan again.", kind=kind),
     "empty": lambda kind, value: _("Nothing was scanned."),
-    "unknown": lambda kind, value: _("Unknown barcode %(code)s: no location, product or "
-                                     "package has it.", code=value),
+    "unknown": lambda kind, value: _("Unknown barcode %(code)s: no location, product, "
+                                     "package, parcel, receipt or shipment has it.",
+                                     code=value),
     "found": lambda kind, value: _("Found."),
     "found_identifier": lambda kind, value: _("%(kind)s, check digit correct.", kind=kind),
     "no_record": lambda kind, value: _("%(kind)s, check digit correct; no record in this "
@@ -58,6 +63,11 @@ def explain_code(session: Session, code: str) -> dict[str, Any]:
     if verdict == "found" and kind != "text":
         verdict = "found_identifier"
     title = KIND_TITLES.get(kind, kind)
+    for match in result["matches"]:
+        titles = {"receipt": RECEIPT_STATES, "parcel": ORDER_STATES}.get(match["type"])
+        if titles is not None:
+            title_of = titles.get(match["state"], match["state"])
+            match["state_title"] = _(title_of) if isinstance(title_of, str) else str(title_of)
     result["ok"] = ok
     result["verdict"] = VERDICTS[verdict](title, result["value"])
     result["kind_title"] = str(title)
@@ -141,10 +151,32 @@ def api_count():
 
 # ---------------------------------------------------------------- pages
 
+# Where each task is done (endpoint, arguments).
+TASK_PAGES = {
+    "tally": ("handheld.tally_page", {}), "putaway": ("handheld.putaway_page", {}),
+    "pick": ("picking.index", {}), "pack": ("picking.pack", {}),
+    "count": ("handheld.count_page", {}), "approve": ("handheld.counts", {}),
+    "receive_returns": ("returns.receive_page", {}), "grade": ("returns.inspect_page", {}),
+}
+
+
+def task_list(session) -> list[dict[str, Any]]:
+    """The user's tasks with their counts and where each is done."""
+    return [{"code": t.code, "title": _(t.title), "description": _(t.description),
+             "count": t.count, "url": url_for(TASK_PAGES[t.code][0], **TASK_PAGES[t.code][1])}
+            for t in waiting_tasks(session, current_user.roles)]
+
+
 @bp.get("/")
 def index():
-    return render_template("handheld/index.html", flow="index",
-                           can_approve=current_user.has_role("supervisor"))
+    return render_template("handheld/index.html", flow="index", tasks=task_list(db()),
+                           can_move=current_user.has_role(*FLOW_ROLES))
+
+
+@bp.get("/api/tasks")
+def api_tasks():
+    """The counts the home page polls."""
+    return jsonify({"tasks": task_list(db())})
 
 
 @bp.get("/scan")

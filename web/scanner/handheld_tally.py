@@ -25,6 +25,7 @@ from wms.core.errors import N_, DomainError, ValidationError
 from wms.inbound import photos, queries
 from wms.inbound import putaway as putaways
 from wms.inbound import tally
+from wms.inbound import tally_checks
 from wms.inbound.models import STATE_TITLES, Discrepancy, Receipt
 from wms.inventory.resolve import find_location, resolve_item, scanned_quantity
 from wms.inventory.services import MoveLine
@@ -86,7 +87,16 @@ def tally_input(payload: dict) -> tally.TallyInput:
         lot=_text(payload, "lot", 40), expiry_date=_text(payload, "expiry_date", 10),
         correction=_flag(payload, "correction"), damaged=_flag(payload, "damaged"),
         damage_reason=_text(payload, "damage_reason", 200),
-        photo=photos.photo_reference(photo_folder(), _text(payload, "photo", 60)))
+        photo=photos.photo_reference(photo_folder(), _text(payload, "photo", 60)),
+        confirm=tally_checks.parse_confirm(payload.get("confirm")),
+        lot_product=_text(payload, "lot_product", 40))
+
+
+def worded(exc: DomainError) -> DomainError:
+    """A refusal's warnings in the reader's words (the scanner shows each and confirms)."""
+    if isinstance(exc, tally_checks.ConfirmWarnings):
+        exc.extra = {"warnings": [w.as_dict(_) for w in exc.warnings]}
+    return localised(exc)
 
 
 def do_tally(session: Session, payload: dict) -> tuple[int, dict]:
@@ -94,8 +104,21 @@ def do_tally(session: Session, payload: dict) -> tuple[int, dict]:
     try:
         result = tally.scan_tally(session, receipt, tally_input(payload))
     except DomainError as exc:
+        raise worded(exc) from None
+    return (200 if result.selected else 201), tally.scan_answer(result, _)
+
+
+def do_undo_tally(session: Session, payload: dict) -> tuple[int, dict]:
+    """The operator's last scan on the receipt taken back (a reversing scan, audited)."""
+    receipt = _tally_receipt(session, payload)
+    try:
+        undone = tally_checks.undo_last_scan(session, receipt)
+    except DomainError as exc:
         raise localised(exc) from None
-    return 201, tally.scan_answer(result, _)
+    what = ", ".join(f"{_num(s.quantity)} × {s.product.sku}" for s in undone)
+    return 201, {"ok": True, "receipt": receipt.name, "undone": len(undone),
+                 "message": _("Undone: %(what)s taken back from %(receipt)s.", what=what,
+                              receipt=receipt.name)}
 
 
 def do_close_tally(session: Session, payload: dict) -> tuple[int, dict]:
@@ -128,6 +151,14 @@ def _receipt_links(receipt: Receipt) -> dict:
     return links
 
 
+def _next_task(receipt: Receipt) -> dict | None:
+    """A closed tally leads on to the putaway of the same receipt (once customs releases)."""
+    if receipt.tally_closed_at is None:
+        return None
+    return {"title": _("Next: putaway of %(name)s", name=receipt.name),
+            "url": url_for("handheld.putaway_page", receipt=receipt.name)}
+
+
 def tally_state(session: Session, receipt: Receipt) -> dict[str, Any]:
     """What the tally page shows: expected against counted per product and lot, the latest
     scans of every operator, and the discrepancies once the tally is closed."""
@@ -150,7 +181,7 @@ def tally_state(session: Session, receipt: Receipt) -> dict[str, Any]:
                     "closable": open_ and current_user.has_role("supervisor"),
                     "message": None if open_ else web_errors.translate_error(
                         localised(tally.not_open(receipt))),
-                    "links": _receipt_links(receipt)},
+                    "links": _receipt_links(receipt), "next": _next_task(receipt)},
         "rows": rows,
         "totals": {key: _num(sum((Decimal(r[key]) for r in rows), Decimal(0)))
                    for key in ("expected", "tallied", "damaged")},
@@ -176,6 +207,12 @@ def api_tally_progress():
 def api_tally():
     payload = _payload()
     return write(payload, lambda session: do_tally(session, payload))
+
+
+@bp.post("/api/tally/undo")
+def api_tally_undo():
+    payload = _payload()
+    return write(payload, lambda session: do_undo_tally(session, payload))
 
 
 @bp.post("/api/tally/close")
@@ -245,9 +282,13 @@ def do_putaway(session: Session, payload: dict) -> tuple[int, dict]:
             raise ValidationError(N_("Scan the location the goods come from"), field="source")
         source = queries.input_area(session, destination.warehouse)
     quantity = scanned_quantity(payload.get("quantity"), item)
+    status = _text(payload, "customs_status", 10)
+    if status is None and not (_text(payload, "lot", 40) or item.lot) \
+            and source.name == "Input":
+        status = "bonded"  # only released goods leave the input area: offer only those
     product, quant = pick_source_quant(
         session, item, source, quantity, owner_code=_text(payload, "owner", 20),
-        customs_status=_text(payload, "customs_status", 10), lot_name=_text(payload, "lot", 40))
+        customs_status=status, lot_name=_text(payload, "lot", 40))
     lot_id = quant.lot_id  # the quant row is gone once the move empties it
     lot_name = session.get(Lot, lot_id).name if lot_id else None
     done = putaways.put_away(session, [MoveLine(
@@ -262,6 +303,52 @@ def do_putaway(session: Session, payload: dict) -> tuple[int, dict]:
                  "document": done.document.name, "sku": product.sku, "lot": lot_name,
                  "quantity": _num(quantity), "from": source.full_path,
                  "to": destination.full_path, "stored": done.stored}
+
+
+PUTAWAY_RECEIPTS = 5  # receipts listed on the putaway page (each a few reads)
+
+
+def putaway_waiting(session: Session, first: str | None) -> list[dict[str, Any]]:
+    """The released receipts whose goods wait in the input area, each lot with its
+    quantity and customs status (the receipt asked for first, whatever its state)."""
+    from sqlalchemy import select
+    names = list(session.scalars(select(Receipt.name).where(Receipt.state == "released")
+                                 .order_by(Receipt.id).limit(PUTAWAY_RECEIPTS)))
+    if first:
+        names = [first] + [n for n in names if n != first]
+    waiting = []
+    for name in names:
+        try:
+            receipt = queries.find_receipt(session, name)
+        except DomainError:
+            continue
+        goods = queries.released_in_input(session, receipt)
+        waiting.append({
+            "name": receipt.name, "state": receipt.state,
+            "state_title": _state_title(receipt.state),
+            "released": receipt.state in ("released", "held"),
+            "units": _num(sum((g.quantity for g in goods), Decimal(0))),
+            "lots": [{"sku": g.product.sku, "lot": g.lot_name, "quantity": _num(g.quantity),
+                      "sscc": g.package_sscc, "status": "bonded",
+                      "suggested": g.location.full_path if g.location else None}
+                     for g in goods]})
+    return waiting
+
+
+def do_putaway_all(session: Session, payload: dict) -> tuple[int, dict]:
+    """Everything released of one receipt to its suggested places (the putaway door)."""
+    receipt = _tally_receipt(session, payload)
+    done = putaways.putaway_receipt(session, receipt)
+    message = _("Receipt %(name)s: everything released put away (%(document)s).",
+                name=receipt.name, document=done.document.name)
+    return 201, {"ok": True, "message": _with_stored(message, done.stored),
+                 "document": done.document.name, "stored": done.stored}
+
+
+@bp.post("/api/putaway/all")
+def api_putaway_all():
+    payload = _payload()
+    return write(payload, lambda session: do_putaway_all(session, payload))
 
 
 @bp.post("/api/putaway")

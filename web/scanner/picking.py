@@ -160,6 +160,12 @@ def js_strings() -> dict[str, str]:
         "scan_tracking": _("Scan or type the waybill or S10 number"),
         "not_in_order": _("Not in this order:"),
         "too_many": _("Already checked:"),
+        "pick_full": _("All of it is picked already:"),
+        "step_invalid": _("Type a quantity above zero"),
+        "undone": _("Last scan taken back."),
+        "waybill_scanned": _("Waybill scanned:"),
+        "weigh": _("Now weigh the parcel and tap Pack."),
+        "progress": _("%(done)s/%(total)s lines, %(units)s units"),
         "not_checked": _("Scan every item first"),
         "queued": _("No network: saved on this device, it will be sent when the network is "
                     "back."),
@@ -235,7 +241,8 @@ def wave(wave_id: int):
     return render_template("picking/wave.html", **_context(
         "pick", warehouse_code=session.get(Warehouse, w.warehouse_id).code, wave=w,
         lines=lines, orders=queries.wave_orders(session, w),
-        done=sum(1 for ln in lines if ln["state"] != "reserved")))
+        done=sum(1 for ln in lines if ln["state"] != "reserved"),
+        units=num(sum((Decimal(ln["picked"]) for ln in lines if ln["picked"]), Decimal(0)))))
 
 
 @bp.get("/waves/<int:wave_id>/list")
@@ -281,9 +288,15 @@ def pack():
     destination = queries.destination_of(session, order) if order is not None else None
     arrived = order is not None and order.trade_mode == "9810" and \
         queries.has_arrived(session, order)
+    done = None
+    if order is not None and request.args.get("done") == order.state and parcels:
+        done = (_("Order %(no)s packed: parcel %(tracking)s. Print the label, then ship.",
+                  no=order.order_no, tracking=parcels[-1].tracking_no)
+                if order.state == "packed" else
+                _("Order %(no)s shipped through the second line.", no=order.order_no))
     return render_template("picking/pack.html", **_context(
         "pack", code=code, order=order, error=error, items=items, parcels=parcels,
-        destination=destination, arrived=arrived, state_titles=STATE_TITLES)), \
+        destination=destination, arrived=arrived, state_titles=STATE_TITLES, done=done)), \
         404 if error else 200
 
 

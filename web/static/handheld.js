@@ -195,7 +195,7 @@
             else if (product.track_lot) {
               var here = (product.stock || []).filter(function (row) {
                 return st.sourcePath ? row.location === st.sourcePath :
-                  /\/Input$/.test(row.location);
+                  /\/Input$/.test(row.location) && (!putaway || row.customs_status === "bonded");
               });
               var lots = [];
               here.forEach(function (row) {
@@ -217,6 +217,37 @@
       return submit(code);
     });
     $("hh-reset").addEventListener("click", function () { reset(); render(); show("info", ""); });
+    /* Putaway: a waiting lot's button selects it whole (the keypad may take less). */
+    Array.prototype.forEach.call(document.querySelectorAll(".hh-lot-button"), function (b) {
+      b.addEventListener("click", function () {
+        var sscc = b.getAttribute("data-sscc"), sku = b.getAttribute("data-sku");
+        var lotName = b.getAttribute("data-lot");
+        clearItem();
+        st.item = sscc || sku;
+        st.isPackage = !!sscc;
+        st.itemLabel = sscc ? T.package + " " + sscc : sku + (lotName ? " (" + lotName + ")" : "");
+        if (!sscc) {
+          lot.value = lotName; qty.value = b.getAttribute("data-quantity"); qtySet = true;
+          st.status = b.getAttribute("data-status");
+        }
+        render(); show("ok", "");
+        later(refocus);
+        scanner.serial(function () { return suggest(st.item); });
+      });
+    });
+    Array.prototype.forEach.call(document.querySelectorAll(".hh-put-all"), function (b) {
+      b.addEventListener("click", function () {
+        var name = b.getAttribute("data-receipt");
+        if (!window.confirm(T.put_all_confirm)) { later(refocus); return; }
+        b.disabled = true;
+        scanner.serial(function () {
+          return send(urls.putaway_all, { receipt: name }, name, function (outcome) {
+            if (outcome === "ok") { setTimeout(function () { window.location.reload(); }, 900); }
+            else { b.disabled = false; }
+          });
+        });
+      });
+    });
     reset();
     render();
   }
@@ -339,7 +370,30 @@
     render();
   }
 
-  if (flow === "scan") { scanFlow(); }
+  /* ---- the home: what waits for this user, counts read again every half minute */
+  function tasksFlow() {
+    var REFRESH = 30000;
+    function refresh() {
+      if (document.hidden || !navigator.onLine || !urls.tasks) { return; }
+      scanner.getJSON(urls.tasks).then(function (res) {
+        if (!res.data || res.status >= 300) { return; }
+        res.data.tasks.forEach(function (t) {
+          var badge = document.querySelector('.hh-task[data-task="' + t.code + '"] .hh-count');
+          if (!badge) { return; }
+          badge.textContent = String(t.count);
+          badge.setAttribute("data-count", String(t.count));
+          badge.classList.toggle("has-work", t.count > 0);
+        });
+        setText("hh-tasks-updated", T.updated + " " + new Date().toLocaleTimeString());
+      }, function () { /* offline: the counts stay as they were */ });
+    }
+    setInterval(refresh, REFRESH);
+    document.addEventListener("visibilitychange", refresh);
+    window.addEventListener("pageshow", function (e) { if (e.persisted) { refresh(); } });
+  }
+
+  if (flow === "index") { tasksFlow(); }
+  else if (flow === "scan") { scanFlow(); }
   else if (flow === "putaway" || flow === "transfer") { moveFlow(); }
   else if (flow === "count") { countFlow(); }
 }());

@@ -45,8 +45,10 @@
     var waveId = root.getAttribute("data-wave");
     var lines = parse(root.getAttribute("data-lines"), []);
     var qty = $("pick-quantity"), reason = $("pick-reason"), reasonField = $("pick-reason-field");
+    var stepField = $("pick-step"), undoBtn = $("pick-undo");
     var confirmBtn = $("pick-confirm");
-    var st = { i: -1, location: null, product: null };
+    var st = { i: -1, location: null, product: null, scans: [] };
+    var units = parseFloat($("pick-units").textContent || "0") || 0;
     function open(l) { return l.state === "reserved" && !l.sent; }
     function nextIndex(from) {
       for (var k = 0; k < lines.length; k++) {
@@ -88,11 +90,13 @@
           (s === "product" && !!st.product));
       });
       confirmBtn.disabled = !(st.location && st.product);
+      undoBtn.disabled = !st.scans.length;
     }
     function select(i) {
-      st = { i: i, location: null, product: null };
+      st = { i: i, location: null, product: null, scans: [] };
       var l = current();
-      qty.value = l ? l.qty : "";
+      qty.value = l ? "0" : "";
+      stepField.value = "1";
       reason.value = "";
       checkShort();
       render();
@@ -116,16 +120,29 @@
         sameGtin(parsed.gtin, l.gtin)));
       if (!fits) { show("err", T.wrong_product + " " + l.sku); return; }
       if (parsed.lot && l.lot && parsed.lot !== l.lot) { show("err", T.wrong_product + " " + l.sku + " · " + l.lot); return; }
-      if (st.product) {  // scanned again: one more piece than the field says
-        var n = parseFloat(qty.value || "0") + 1;
-        if (n <= parseFloat(l.qty)) { qty.value = String(n); }
-      }
+      /* Each scan takes the keypad's quantity, never more than is reserved. */
+      var step = parseFloat(stepField.value || "1");
+      if (!(step > 0)) { show("err", T.step_invalid); return; }
+      var have = parseFloat(qty.value || "0") || 0, want = parseFloat(l.qty);
+      if (have >= want) { show("err", T.pick_full + " " + l.sku); return; }
+      var add = Math.min(step, want - have);
+      qty.value = String(have + add);
+      st.scans.push(add);
+      stepField.value = "1";
       st.product = code;
       checkShort();
       render();
       show("ok", "");
     });
-    confirmBtn.addEventListener("click", function () {
+    undoBtn.addEventListener("click", function () {
+      var last = st.scans.pop();
+      if (last === undefined) { return; }
+      var left = (parseFloat(qty.value || "0") || 0) - last;
+      qty.value = String(left > 0 ? left : 0);
+      if (!st.scans.length) { st.product = null; }
+      checkShort(); render(); show("info", T.undone);
+    });
+    function confirm() {
       var l = current();
       if (!l || !st.location || !st.product) { return; }
       var short = checkShort();
@@ -140,13 +157,17 @@
           if (outcome === "err") { return; }
           line.sent = true;
           line.state = "done";
+          units += parseFloat(body.quantity) || 0;
+          setText("pick-units", String(units));
           var tr = document.querySelector('.pick-row[data-move="' + line.move + '"] .pick-picked');
-          if (tr) { tr.textContent = body.quantity + " / "; }
+          if (tr) { tr.textContent = body.quantity; }
           select(nextIndex(st.i + 1 < lines.length ? st.i + 1 : 0));
           if (!current()) { show("ok", T.all_done); }
         });
       });
-    });
+    }
+    confirmBtn.addEventListener("click", confirm);
+    scanner.onConfirm(function () { if (!confirmBtn.disabled) { confirm(); } });
     $("pick-skip").addEventListener("click", function () { select(nextIndex(st.i + 1)); show("info", ""); });
     $("pick-reset").addEventListener("click", function () { select(st.i); show("info", ""); });
     select(nextIndex(0));
@@ -157,8 +178,8 @@
     var orderNo = root.getAttribute("data-order");
     var state = root.getAttribute("data-state");
     var items = parse(root.getAttribute("data-items"), []);
-    var seen = {};
-    var packBtn = $("pack-confirm");
+    var seen = {}, history = [];
+    var packBtn = $("pack-confirm"), undoBtn = $("pack-undo");
     var tracking = $("pack-tracking"), weight = $("pack-weight");
     function allSeen() {
       return items.every(function (it) { return (seen[it.sku] || 0) >= parseFloat(it.qty); });
@@ -171,13 +192,22 @@
         tr.classList.toggle("is-set", state !== "picked" || (seen[sku] || 0) >= parseFloat(it.qty));
       });
       if (packBtn) { packBtn.disabled = !allSeen(); }
+      if (undoBtn) { undoBtn.disabled = !history.length; }
+      var full = items.filter(function (it) { return (seen[it.sku] || 0) >= parseFloat(it.qty); });
+      var units = items.reduce(function (n, it) { return n + (seen[it.sku] || 0); }, 0);
+      setText("pack-progress", (T.progress || "").replace("%(done)s", String(full.length))
+        .replace("%(total)s", String(items.length)).replace("%(units)s", String(units)));
       if (state === "picked") { prompt(allSeen() ? T.scan_tracking : T.scan_items); }
     }
     function go(code) { window.location.assign(urls.pack_page + "?code=" + encodeURIComponent(code)); }
     scanner.onScan(function (code) {
       if (!orderNo || state !== "picked") { go(code); return; }
       if (allSeen()) {
-        if (tracking) { tracking.value = code; show("ok", ""); }
+        if (tracking) {
+          tracking.value = code;
+          show("ok", T.waybill_scanned + " " + code + (weight && !weight.value.trim() ? " · " + T.weigh : ""));
+          if (weight && !weight.value.trim()) { weight.focus(); }
+        }
         return;
       }
       var parsed = gs1(code);
@@ -190,16 +220,31 @@
       }
       if ((seen[it.sku] || 0) >= parseFloat(it.qty)) { show("err", T.too_many + " " + it.sku); return; }
       seen[it.sku] = (seen[it.sku] || 0) + 1;
+      history.push(it.sku);
       render();
       show("ok", "");
     });
     function write(url, body, label) {
       scanner.serial(function () {
-        return send(url, body, label, function (outcome) {
-          if (outcome === "ok") { setTimeout(function () { go(orderNo); }, 600); }
+        return send(url, body, label, function (outcome, data) {
+          if (outcome === "ok") {
+            setTimeout(function () {
+              window.location.assign(urls.pack_page + "?code=" + encodeURIComponent(orderNo) +
+                "&done=" + encodeURIComponent((data && data.state) || ""));
+            }, 900);
+          }
         });
       });
     }
+    if (undoBtn) {
+      undoBtn.addEventListener("click", function () {
+        var sku = history.pop();
+        if (sku === undefined) { return; }
+        seen[sku] -= 1;
+        render(); show("info", T.undone);
+      });
+    }
+    scanner.onConfirm(function () { if (packBtn && !packBtn.disabled) { packBtn.click(); } });
     if (packBtn) {
       packBtn.addEventListener("click", function () {
         if (!allSeen()) { show("err", T.not_checked); return; }

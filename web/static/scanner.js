@@ -16,6 +16,7 @@
   "use strict";
 
   var WRITE_TIMEOUT = 10000;
+  var CONFIRM_CODE = "WMS-CONFIRM";  /* printed on the confirm sheet at every station */
   var READ_TIMEOUT = 6000;
 
   function parse(text, fallback) {
@@ -122,29 +123,34 @@
     function $(id) { return document.getElementById(id); }
     var scan = $("hh-scan"), form = $("hh-scan-form"), promptEl = $("hh-prompt"),
       msg = $("hh-msg");
-    var handler = null, chain = Promise.resolve(), replayed = [], flushing = false;
+    var handler = null, confirmer = null, chain = Promise.resolve(), replayed = [],
+      flushing = false;
 
     /* ---------------------------------------------------------------- colour and sound */
     var flashTimer = null;
     function flash(kind) {
       var body = document.body;
-      body.classList.remove("hh-flash-ok", "hh-flash-err", "hh-flash-queued");
+      body.classList.remove("hh-flash-ok", "hh-flash-err", "hh-flash-queued", "hh-flash-warn");
       void body.offsetWidth;  // restart the animation
       body.classList.add("hh-flash-" + kind);
       clearTimeout(flashTimer);
       flashTimer = setTimeout(function () {
-        body.classList.remove("hh-flash-ok", "hh-flash-err", "hh-flash-queued");
+        body.classList.remove("hh-flash-ok", "hh-flash-err", "hh-flash-queued", "hh-flash-warn");
       }, 900);
     }
-    /* kind: ok, err, queued (saved offline), info (no colour, no sound) */
+    /* kind: ok, err, warn (bonded goods at risk: amber, error sound, vibration, waits for a
+     * confirm), queued (saved offline), info (no colour, no sound) */
     function show(kind, text) {
       msg.hidden = !text;
       msg.textContent = text || "";
       msg.className = "hh-msg hh-msg-" + kind;
       if (kind === "info") { return; }
       flash(kind);
-      beep(kind !== "err");
-      if (kind === "err" && navigator.vibrate) { navigator.vibrate([120, 60, 120]); }
+      var bad = kind === "err" || kind === "warn";
+      beep(!bad);
+      if (bad && navigator.vibrate) {
+        navigator.vibrate(kind === "warn" ? [200, 80, 200, 80, 200] : [120, 60, 120]);
+      }
     }
 
     /* ---------------------------------------------------------------- focus */
@@ -191,7 +197,11 @@
       var code = scan.value.replace(/^\s+|\s+$/g, "");
       scan.value = "";
       refocus();
-      if (!code) { return; }
+      /* Enter on an empty field, or the printed confirm barcode, confirms the step. */
+      if (!code || code.toUpperCase() === CONFIRM_CODE) {
+        if (confirmer) { self.serial(confirmer); }
+        return;
+      }
       self.serial(function () { return handler(code); });
     });
 
@@ -299,6 +309,8 @@
     this.prompt = function (text) { promptEl.textContent = text; };
     /* The flow's scan handler: gets each scanned code, in order; may return a promise. */
     this.onScan = function (fn) { handler = fn; };
+    /* The flow's confirm: Enter on an empty scan field or a scan of the confirm barcode. */
+    this.onConfirm = function (fn) { confirmer = fn; };
     /* fn(item, res) for every queued write this page sent, whichever page queued it. */
     this.onReplay = function (fn) { replayed.push(fn); };
     /* Run fn after the scans and writes before it (a promise chain that survives errors). */
@@ -366,8 +378,24 @@
     });
   }
 
+  /* Keypads: a "−" and a "+" button beside a quantity field (data-keypad="-1"/"1",
+   * data-for the field's id); typing a number in the field works too. */
+  document.addEventListener("click", function (e) {
+    var b = e.target.closest ? e.target.closest("button[data-keypad]") : null;
+    if (!b) { return; }
+    var field = document.getElementById(b.getAttribute("data-for"));
+    if (!field) { return; }
+    var min = parseFloat(field.getAttribute("data-min") || "1");
+    var now = parseFloat(field.value || "0");
+    var next = (isNaN(now) ? min : now) + parseFloat(b.getAttribute("data-keypad"));
+    var max = field.getAttribute("data-max");
+    if (max !== null && max !== "" && next > parseFloat(max)) { next = parseFloat(max); }
+    field.value = String(next < min ? min : next);
+    field.dispatchEvent(new Event("input", { bubbles: true }));
+  });
+
   var box = document.getElementById("hh-scanner");
   window.WmsScanner = { parse: parse, load: load, save: save, uuid: uuid, csrf: csrf,
-                        beep: beep, post: post, getJSON: getJSON,
+                        beep: beep, post: post, getJSON: getJSON, confirmCode: CONFIRM_CODE,
                         scanner: box ? new Scanner(box) : null };
 }());

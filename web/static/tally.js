@@ -32,10 +32,13 @@
     var qty = $("hh-qty"), lot = $("hh-lot"), expiry = $("hh-expiry");
     var damaged = $("hh-damaged"), correction = $("hh-correction"), reason = $("hh-reason");
     var photoInput = $("hh-photo"), choices = $("hh-choices");
-    var st = { receipt: null, info: null, pending: null, photo: null, photoWait: null };
+    var st = { receipt: null, info: null, pending: null, photo: null, photoWait: null,
+               lotFor: null, last: null, warn: null };
     var qtySet = false, lastRefresh = 0;
 
-    qty.addEventListener("input", function () { qtySet = true; });
+    qty.addEventListener("input", function () { qtySet = qty.value.trim() !== "1"; });
+    /* A lot typed by hand is for whatever product comes next. */
+    lot.addEventListener("input", function () { setLot(lot.value, null); });
 
     function el(tag, cls, text) {
       var e = document.createElement(tag);
@@ -43,9 +46,25 @@
       if (text !== undefined && text !== null) { e.textContent = text; }
       return e;
     }
+    /* The lot stays until another lot is scanned or chosen (and goes only with its product). */
+    function setLot(name, sku) {
+      if (lot.value !== name) { lot.value = name || ""; }
+      st.lotFor = name ? sku : null;
+      setText("hh-lot-for", name && sku ? "· " + sku : "");
+    }
+    function clearQuantity() { qty.value = "1"; qtySet = false; }
     function clearFields() {
-      qty.value = "1"; qtySet = false; lot.value = ""; expiry.value = "";
+      clearQuantity(); setLot("", null); expiry.value = "";
       choices.hidden = true; choices.textContent = "";
+      st.last = null; setWarn(null);
+    }
+    function setWarn(w) {
+      st.warn = w;
+      $("hh-warn").hidden = !w;
+      box.classList.toggle("is-warn", !!w);
+      var list = $("hh-warn-list");
+      list.textContent = "";
+      (w ? w.warnings : []).forEach(function (x) { list.appendChild(el("li", null, x.message)); });
     }
     function setPending(code) {
       st.pending = code;
@@ -101,6 +120,8 @@
       step.classList.toggle("is-set", !!st.receipt);
       $("hh-tally-form").hidden = !st.receipt || (r && !r.open);
       $("hh-change").hidden = !st.receipt;
+      $("hh-again").hidden = !st.last;
+      renderProgress(r);
       $("hh-damage").hidden = !damaged.checked;
       $("hh-correction-note").hidden = !correction.checked;
       box.classList.toggle("is-correction", correction.checked);
@@ -115,6 +136,27 @@
       renderTable();
       renderRecent();
       renderDiscrepancies(st.info ? st.info.discrepancies : [], r && r.links);
+    }
+
+    /* "x/y lines, N units": advised lines counted in full, of all advised lines. */
+    function renderProgress(r) {
+      var p = $("hh-tally-progress"), rows = (st.info && st.info.rows) || [];
+      var advised = rows.filter(function (x) { return parseFloat(x.expected) > 0; });
+      var full = advised.filter(function (x) {
+        return parseFloat(x.tallied) >= parseFloat(x.expected);
+      });
+      p.hidden = !st.info;
+      p.textContent = (T.progress || "")
+        .replace("%(done)s", String(full.length)).replace("%(total)s", String(advised.length))
+        .replace("%(units)s", st.info ? st.info.totals.tallied : "0");
+      var next = $("hh-next");
+      next.textContent = "";
+      next.hidden = !(r && !r.open && r.next);
+      if (r && !r.open && r.next) {
+        var a = el("a", "button primary hh-wide", r.next.title);
+        a.href = r.next.url;
+        next.appendChild(a);
+      }
     }
 
     function renderTable() {
@@ -274,10 +316,12 @@
     function fieldFor(name) {
       return { lot: lot, expiry_date: expiry, quantity: qty, damage_reason: reason }[name] || null;
     }
-    function sendItem(code) {
+    function sendItem(code, confirm) {
       var body = { receipt: st.receipt, item: code };
       if (qtySet && qty.value.trim()) { body.quantity = qty.value.trim(); }
       if (lot.value.trim()) { body.lot = lot.value.trim(); }
+      if (lot.value.trim() && st.lotFor) { body.lot_product = st.lotFor; }
+      if (confirm) { body.confirm = confirm; }
       if (expiry.value) { body.expiry_date = expiry.value; }
       if (correction.checked) { body.correction = true; }
       if (damaged.checked) {
@@ -288,10 +332,20 @@
       var label = (correction.checked ? "− " : "") + (body.quantity ? body.quantity + " × " : "") +
         code + " → " + st.receipt;
       setPending(null);
+      setWarn(null);
       choices.hidden = true;
       return send(urls.tally, body, label, function (outcome, data) {
         if (outcome !== "err") {
-          clearFields();
+          if (data && data.selected) {  // a lot barcode: it stays for its product
+            setLot(data.selected.lot, data.selected.sku);
+            if (data.selected.expiry) { expiry.value = ""; }
+            render();
+            return;
+          }
+          clearQuantity(); expiry.value = "";
+          st.last = outcome === "ok" && data && !data.package ? code : null;
+          var counted = data && !data.package && data.scans && data.scans[0];
+          if (counted && counted.lot && !correction.checked) { setLot(counted.lot, counted.sku); }
           if (damaged.checked) { damaged.checked = false; reason.value = ""; removePhoto(); }
           correction.checked = false;
           render();
@@ -299,6 +353,13 @@
           return;
         }
         var e = (data && data.error) || {};
+        if (e.code === "confirm" && e.warnings) {
+          setWarn({ code: code, warnings: e.warnings, body: body });
+          show("warn", e.warnings.map(function (x) { return x.message; }).join(" · "));
+          render();
+          return;
+        }
+        if (e.code === "wrong_owner") { show("warn", e.message); }
         var field = fieldFor(e.field);
         if (e.field === "receipt") { refresh(); }
         if (e.field === "photo") { removePhoto(); }
@@ -311,7 +372,7 @@
               var b = el("button", "hh-choice", c.lot + (c.expiry ? " · " + c.expiry : ""));
               b.type = "button";
               b.addEventListener("click", function () {
-                lot.value = c.lot;
+                setLot(c.lot, c.sku || null);
                 choices.hidden = true;
                 later(refocus);
                 scanner.serial(function () {
@@ -360,6 +421,33 @@
         return send(urls.tally_close, { receipt: name }, name, function (outcome, data) {
           if (outcome === "ok") { refresh(); }
           else if (outcome === "err") { refresh(); }
+        });
+      });
+    });
+
+    /* The amber screen: confirmed, the same scan goes again naming the warnings. */
+    function confirmWarn() {
+      var w = st.warn;
+      if (!w) { return null; }
+      setWarn(null);
+      if (w.body.quantity) { qty.value = w.body.quantity; qtySet = true; }
+      return sendItem(w.code, w.warnings.map(function (x) { return x.code; }));
+    }
+    $("hh-warn-confirm").addEventListener("click", function () { scanner.serial(confirmWarn); });
+    $("hh-warn-cancel").addEventListener("click", function () {
+      setWarn(null); show("info", ""); render(); later(refocus);
+    });
+    scanner.onConfirm(function () { return st.warn ? confirmWarn() : null; });
+    $("hh-again").addEventListener("click", function () {
+      var code = st.last;
+      if (code) { scanner.serial(function () { return sendItem(code); }); }
+    });
+    $("hh-undo").addEventListener("click", function () {
+      var name = st.receipt;
+      if (!name) { return; }
+      scanner.serial(function () {
+        return send(urls.tally_undo, { receipt: name }, name, function (outcome) {
+          if (outcome === "ok") { st.last = null; refresh(); }
         });
       });
     });

@@ -61,6 +61,8 @@ class Product(Audited, Base):
     gross_weight_kg: Mapped[Decimal] = mapped_column(Numeric(12, 4), default=Decimal(0))
     track_lot: Mapped[bool] = mapped_column(default=False)
     track_expiry: Mapped[bool] = mapped_column(default=False)
+    # Goods expiring sooner than this after arrival cannot be sold on: the tally warns.
+    min_shelf_life_days: Mapped[int | None] = mapped_column()
     item_record_no: Mapped[str | None] = mapped_column(String(30))
     # Statutory rates for the comprehensive tax on retail imports (VAT 13 % by default).
     vat_rate: Mapped[Decimal] = mapped_column(Numeric(6, 4), default=Decimal("0.13"),

@@ -134,6 +134,9 @@ class TallyScan(Base):
     scanned_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id",
                                                                  ondelete="SET NULL"))
     scanned_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    # An undone scan is never deleted: its reversal points at it (one reversal per scan).
+    reverses_id: Mapped[int | None] = mapped_column(ForeignKey("tally_scan.id"),
+                                                    unique=True)
 
     product: Mapped[Product] = relationship(lazy="joined")
 

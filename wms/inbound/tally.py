@@ -28,9 +28,11 @@ from wms.logistics.identifiers import validate_sscc
 from wms.partners.credit import require_item_count
 
 from .models import Discrepancy, Receipt, ReceiptLine, TallyScan
-from .queries import (TALLY_OPEN, ProgressRow, discrepancies_of, input_area, lines_of_product,
-                      lines_with_sscc, tally_progress)
+from .queries import (TALLY_OPEN, ProgressRow, discrepancies_of, input_area, lines_with_sscc,
+                      tally_progress)
 from .receipts import insert_rows, lots_for, parse_date, products_by_code, take_out_of_input
+from .tally_checks import (LotChoice, TallyWarning, WrongOwner, advised_and_counted,
+                           check_confirmed, lot_on_receipt, warnings_for)
 
 # What a scan's kind is called when it is not goods (the message names it).
 NOT_GOODS = {"s10": N_("UPU S10 postal item number"), "awb": N_("IATA air waybill number"),
@@ -154,6 +156,8 @@ class TallyInput:
     damaged: bool = False
     damage_reason: str | None = None
     photo: str | None = None  # a stored photo's reference; the caller checked it exists
+    confirm: frozenset[str] = frozenset()  # warnings the operator confirmed (tally_checks)
+    lot_product: str | None = None  # the SKU a kept ("sticky") lot was chosen for
 
 
 @dataclass
@@ -174,6 +178,8 @@ class TallyResult:
     reason: str | None = None
     unexpected: bool = False
     wrong_lot: bool = False
+    warnings: list[TallyWarning] = field(default_factory=list)  # confirmed by the operator
+    selected: LotChoice | None = None  # a lot barcode was scanned: nothing counted
 
 
 def _num(value: Decimal) -> str:
@@ -250,8 +256,14 @@ def scan_tally(session: Session, receipt: Receipt, given: TallyInput) -> TallyRe
         lookup = scan.value if scan.kind == "gtin" else code
     product = products_by_code(session, receipt.owner_id, [lookup]).get(lookup.strip())
     if product is None:
+        result.selected = lot_on_receipt(session, receipt, code) \
+            if scan.kind == "text" else None
+        if result.selected is not None:
+            return result
         _unknown_goods(session, scan, code, lookup)
     typed_lot = (given.lot or "").strip()[:40] or None
+    if given.lot_product and (label_lot or given.lot_product != product.sku):
+        typed_lot = None  # a kept lot: the label's own lot wins, another product has its own
     typed_expiry = (given.expiry_date or "").strip()[:10] or None
     if label_lot and typed_lot and typed_lot != label_lot:
         raise ValidationError(N_("The label says lot %(label)s, the lot field says %(typed)s"),
@@ -260,13 +272,17 @@ def scan_tally(session: Session, receipt: Receipt, given: TallyInput) -> TallyRe
         raise ValidationError(N_("The label says expiry %(label)s, the field says %(typed)s"),
                               field="expiry_date", label=label_expiry, typed=typed_expiry)
     lot_name, expiry = label_lot or typed_lot, label_expiry or typed_expiry
-    advised_lines = lines_of_product(session, receipt, product.id)
+    advised_lines, counted = advised_and_counted(session, receipt, product.id)
     if product.track_lot and not lot_name:
-        choices = [{"lot": line.lot_name, "expiry": line.expiry_date.isoformat()
+        choices = [{"lot": line.lot_name, "sku": product.sku,
+                    "expiry": line.expiry_date.isoformat()
                     if line.expiry_date else None} for line in advised_lines if line.lot_name]
         raise ChooseLot(N_("Product %(sku)s is tracked by lot: scan or enter the lot"),
                         choices, field="lot", sku=product.sku)
     quantity = _tally_quantity(given.quantity, count)
+    if not given.correction:
+        result.warnings = check_confirmed(warnings_for(
+            product, advised_lines, counted, quantity, lot_name, expiry), given.confirm)
     signed = -quantity if given.correction else quantity
     record_tally(session, receipt, product=product, quantity=signed, lot_name=lot_name,
                  expiry_date=expiry, damaged=given.damaged, damage_reason=reason,
@@ -288,8 +304,8 @@ def _unknown_goods(session: Session, scan: Scan, code: str, lookup: str) -> None
     from wms.catalog.services import find_products_by_code
     others = find_products_by_code(session, lookup)
     if others:
-        raise ValidationError(N_("Product %(sku)s belongs to another owner than this receipt"),
-                              field="item", sku=others[0].sku)
+        raise WrongOwner(N_("Product %(sku)s belongs to another owner than this receipt"),
+                         field="item", sku=others[0].sku)
     raise NotFound(N_("Unknown barcode %(code)s"), field="item", code=code)
 
 
@@ -420,6 +436,9 @@ def scan_message(result: TallyResult) -> list[tuple[str, dict]]:
     """The answer to a scan as message templates with their parameters (translated and
     joined by the edge), the same for the handheld and the API."""
     name = result.receipt.name
+    if result.selected:
+        return [(N_("Lot %(lot)s of %(sku)s chosen: it stays until another lot is scanned."),
+                 dict(lot=result.selected.lot, sku=result.selected.sku))]
     if result.package:
         contents = ", ".join(f"{_num(abs(c.quantity))} × {_what(c.sku, c.lot)}"
                              for c in result.scans)
@@ -448,15 +467,21 @@ def scan_message(result: TallyResult) -> list[tuple[str, dict]]:
         parts.append((N_("Not on the advice: recorded as unexpected."), {}))
     elif result.wrong_lot:
         parts.append((N_("Lot %(lot)s was not advised for this product."), dict(lot=scan.lot)))
+    parts += [(w.template, w.params) for w in result.warnings
+              if w.code != "unadvised" or not result.unexpected]
     return parts
 
 
 def scan_answer(result: TallyResult, translate) -> dict:
     """The JSON answer to a scan; ``translate(template, **params)`` is the edge's gettext."""
+    selected = result.selected
     return {"ok": True,
             "message": " ".join(translate(t, **p) for t, p in scan_message(result)),
             "receipt": result.receipt.name, **({"package": result.package}
                                                 if result.package else {}),
+            **({"selected": {"sku": selected.sku, "lot": selected.lot,
+                             "expiry": selected.expiry}} if selected else {}),
+            "warnings": [w.as_dict(translate) for w in result.warnings],
             "unexpected": result.unexpected, "wrong_lot": result.wrong_lot,
             "scans": [{"sku": c.sku, "lot": c.lot, "quantity": _num(c.quantity),
                        "condition": c.condition} for c in result.scans]}

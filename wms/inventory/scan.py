@@ -19,6 +19,7 @@ from wms.core.context import current_actor
 from wms.core.scoping import scope_to_owner, visible_owner
 
 from .barcodes import classify
+from .scan_records import records_for
 from .models import Location, Package, Quant
 from .services import package_tree
 
@@ -119,6 +120,7 @@ def explain(session: Session, code: str) -> dict[str, Any]:
             if location is not None:
                 matches.append(location_record(session, location))
             matches += [product_record(session, p) for p in find_products_by_code(session, text)]
+        matches += records_for(session, scan, code)
     result["matches"] = matches
     result["found"] = bool(matches)
     return result
@@ -127,11 +129,13 @@ def explain(session: Session, code: str) -> dict[str, Any]:
 def verdict(result: dict[str, Any]) -> tuple[str, bool]:
     """What the scanner says about an ``explain`` result, as a code and whether it is good:
     ``misread`` (a known kind whose check fails), ``empty``, ``unknown`` (text naming
-    nothing), ``found``, or ``no_record`` (a valid identifier this warehouse does not hold)."""
+    nothing), ``found``, or ``no_record`` (a valid identifier this warehouse does not hold:
+    not good, however well its check digit holds)."""
     if not result["valid"] and result["value"]:
         return "misread", False
     if not result["value"]:
         return "empty", False
     if result["kind"] == "text" and not result["found"]:
         return "unknown", False
-    return ("found", True) if result["found"] else ("no_record", True)
+    # A well-formed identifier this warehouse does not know is not a good scan either.
+    return ("found", True) if result["found"] else ("no_record", False)
