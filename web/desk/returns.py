@@ -265,24 +265,52 @@ def export_csv():
                     headers={"Content-Disposition": 'attachment; filename="returns.csv"'})
 
 
+ITEM_ROWS = 3
+
+
+def form_lines(form) -> list[dict] | None:
+    """The items the clerk named, or None for the whole order when (and only when) they
+    ticked it: a row with only a quantity or only an item number is refused, never read as
+    "the whole order"."""
+    lines = []
+    for i, (gnum, qty) in enumerate(zip(form.getlist("gnum"), form.getlist("qty"))):
+        gnum, qty = str(gnum).strip(), str(qty).strip()
+        if gnum and qty:
+            lines.append({"gnum": gnum, "qty": qty})
+        elif qty:
+            raise ValidationError(N_("Row %(row)s: say which item (item no.) the quantity is "
+                                     "for"), field=f"lines[{i}].gnum", row=i + 1)
+        elif gnum:
+            raise ValidationError(N_("Row %(row)s: say how many of item %(gnum)s come back"),
+                                  field=f"lines[{i}].qty", row=i + 1, gnum=gnum)
+    if lines and form.get("whole_order"):
+        raise ValidationError(N_("Either name the items or tick the whole order, not both"),
+                              field="whole_order")
+    if not lines and not form.get("whole_order"):
+        raise ValidationError(N_("Name the items coming back, or tick the whole order"),
+                              field="lines")
+    return lines or None
+
+
 @bp.route("/new", methods=["GET", "POST"])
 def new():
     require_clerk()
     form = request.form
     if request.method == "POST":
-        lines = []
-        for gnum, qty in zip(form.getlist("gnum"), form.getlist("qty")):
-            if str(gnum).strip() and str(qty).strip():
-                lines.append({"gnum": gnum.strip(), "qty": qty.strip()})
-        data = {"order": form.get("order"), "reason": form.get("reason"),
-                "buyer_choice": form.get("buyer_choice") or "refund",
-                "return_waybill_no": form.get("return_waybill_no"), "lines": lines or None,
-                "note": form.get("note")}
-        result = _run(lambda s: return_requests.create_request(s, data))
+        def use_case(s):
+            data = {"order": form.get("order"), "reason": form.get("reason"),
+                    "buyer_choice": form.get("buyer_choice") or "refund",
+                    "return_waybill_no": form.get("return_waybill_no"),
+                    "lines": form_lines(form), "note": form.get("note")}
+            return return_requests.create_request(s, data)
+        result = _run(use_case)
         if result:
             flash(_("Return %(name)s created.", name=result.request.name), "ok")
             return redirect(url_for("returns.detail", request_id=result.request.id))
-    return render_template("returns/new.html", form=form)
+    rows = list(zip(form.getlist("gnum"), form.getlist("qty")))
+    rows += [("", "")] * (ITEM_ROWS - len(rows))
+    return render_template("returns/new.html", form=form, rows=rows), \
+        422 if request.method == "POST" else 200
 
 
 @bp.get("/<int:request_id>")
@@ -379,6 +407,14 @@ def match(parcel_id: int):
     return redirect(url_for("returns.index") + "#parcels")
 
 
+@bp.post("/parcels/<int:parcel_id>/remove")
+def remove(parcel_id: int):
+    require_clerk()
+    if _run(lambda s: receiving.remove_parcel_by_id(s, parcel_id, request.form.get("reason"))):
+        flash(_("Parcel removed from its batch."), "ok")
+    return redirect(url_for("returns.index") + "#parcels")
+
+
 @bp.post("/batches/<int:batch_id>/arrive")
 def arrive(batch_id: int):
     require_clerk()
@@ -421,11 +457,15 @@ def js_strings() -> dict[str, str]:
         "sent": _("Sent:"), "unlabelled": _("Unlabelled parcel"),
         "arrive_confirm": _("All parcels of this batch enter the bonded zone now?"),
         "graded": _("Graded"),
+        "remove": _("Remove"), "undo": _("Undo last scan"),
+        "remove_confirm": _("Remove this parcel from the batch? It was scanned by mistake."),
+        "misscan": _("Scanned by mistake (handheld)"),
     }
 
 
 def _hh(template: str, flow: str, **context):
     urls = {"scan": url_for("returns.api_scan"), "arrive": url_for("returns.api_arrive"),
+            "undo": url_for("returns.api_undo"), "remove": url_for("returns.api_remove"),
             "grade": url_for("returns.api_grade"), "lookup": url_for("returns.api_lookup")}
     return render_template(template, flow=flow, hh_urls=urls, hh_i18n=js_strings(), **context)
 
@@ -459,6 +499,39 @@ def api_scan():
                                        photo=save_photo(photo_data) if photo_data else None)
         status = 201 if result.created else 200
         return status, parcel_json(result.parcel, scan_message(result), result.duplicate)
+    return write(payload, use_case)
+
+
+@bp.post("/m/api/undo")
+def api_undo():
+    """Undo this person's last scan into the open batch (an audited removal)."""
+    require_clerk()
+    payload = _payload()
+    code = warehouse().code
+
+    def use_case(session):
+        wh = queries.returns_warehouse(session, code)
+        parcel_id = receiving.last_scan_id(session, wh)
+        removed = receiving.undo_last_scan(session, wh)
+        return 201, {"ok": True, "id": parcel_id, "code": removed,
+                     "message": _("Last scan undone: %(code)s",
+                                  code=removed or _("Unlabelled parcel"))}
+    return write(payload, use_case)
+
+
+@bp.post("/m/api/remove")
+def api_remove():
+    """Remove one mis-scanned parcel of the open batch, named by its id."""
+    require_clerk()
+    payload = _payload()
+
+    def use_case(session):
+        parcel = queries.get_parcel(session, payload.get("parcel"))
+        parcel_id, code = parcel.id, parcel.code
+        receiving.remove_parcel(session, parcel, payload.get("reason"))
+        return 201, {"ok": True, "id": parcel_id, "code": code,
+                     "message": _("Parcel %(code)s removed from the batch.",
+                                  code=code or _("Unlabelled parcel"))}
     return write(payload, use_case)
 
 

@@ -29,7 +29,7 @@
   /* ---- bulk receiving */
   function receiveFlow() {
     var list = $("rt-parcels"), count = $("rt-count"), unknown = $("rt-unknown");
-    var batchEl = $("rt-batch"), arrive = $("rt-arrive");
+    var batchEl = $("rt-batch"), arrive = $("rt-arrive"), undo = $("rt-undo");
     function bump(el) { el.textContent = String(parseInt(el.textContent, 10) + 1); }
     /* A parcel in the list: the answer d, or (d null) a scan still waiting to be sent. */
     function add(d, label, key) {
@@ -43,7 +43,9 @@
       var s = document.createElement("span");
       s.textContent = d ? (d["return"] || d.state_title) : scanner.T.queued;
       li.appendChild(b); li.appendChild(s);
+      if (d) { li.setAttribute("data-id", d.id); li.appendChild(removeButton(d.id)); }
       if (!waiting) { list.insertBefore(li, list.firstChild); bump(count); }
+      undo.disabled = false;
       $("rt-empty").hidden = true;
       if (d && d.state === "unidentified") { bump(unknown); }
       if (d && d.batch) {
@@ -51,8 +53,26 @@
         arrive.disabled = false;
       }
     }
+    function removeButton(id) {
+      var btn = document.createElement("button");
+      btn.type = "button"; btn.className = "button rt-remove"; btn.textContent = T.remove;
+      btn.setAttribute("data-id", id);
+      return btn;
+    }
+    function drop(id) {
+      var li = id ? list.querySelector('li[data-id="' + id + '"]') : null;
+      if (!li) { return; }
+      if (li.className.indexOf("rt-p-unidentified") >= 0) {
+        unknown.textContent = String(Math.max(0, parseInt(unknown.textContent, 10) - 1));
+      }
+      list.removeChild(li);
+      count.textContent = String(Math.max(0, parseInt(count.textContent, 10) - 1));
+      $("rt-empty").hidden = list.children.length > 0;
+      undo.disabled = list.children.length === 0;
+    }
     function arrived() {
       list.textContent = ""; count.textContent = "0"; unknown.textContent = "0";
+      undo.disabled = true;
       batchEl.setAttribute("data-id", ""); arrive.disabled = true; $("rt-empty").hidden = false;
     }
     /* An unknown parcel is kept (unidentified) but sounds like an error. */
@@ -67,6 +87,23 @@
       if (res.status >= 300) { return; }
       if (item.url === urls.scan) { add(res.data, item.label, item.key); }
       if (item.url === urls.arrive) { arrived(); }
+      if (item.url === urls.undo || item.url === urls.remove) { drop(res.data && res.data.id); }
+    });
+    undo.addEventListener("click", function () {
+      scanner.serial(function () {
+        return scanner.send(urls.undo, {}, T.undo, function (outcome, d) {
+          if (outcome === "ok") { drop(d.id); }
+        });
+      });
+    });
+    list.addEventListener("click", function (e) {
+      var btn = e.target.closest ? e.target.closest(".rt-remove") : null;
+      if (!btn || !window.confirm(T.remove_confirm)) { return; }
+      var id = btn.getAttribute("data-id");
+      scanner.serial(function () {
+        return scanner.send(urls.remove, { parcel: id, reason: T.misscan }, T.remove,
+          function (outcome, d) { if (outcome === "ok") { drop(d.id); } });
+      });
     });
     scanner.onScan(function (code) { return receive({ code: code }, code); });
     $("rt-send-unlabelled").addEventListener("click", function () {

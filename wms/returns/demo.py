@@ -60,7 +60,7 @@ RETURNS = [
     ("SLX-RT-0007", "SLX2026112700107", 1, "过期退货 late return", "refund", "late"),
     ("SLX-RT-0008", "SLX2026112700108", 1, "尺寸不合 wrong stage", "exchange", "in_batch"),
 ]
-UNIDENTIFIED = ("RR987654321CN", "无面单, 内有奶粉一罐 no label outside, one tin of formula")
+UNIDENTIFIED = ("RR987654326CN", "无面单, 内有奶粉一罐 no label outside, one tin of formula")
 
 
 def customs_gateway() -> FileGateway:
