@@ -14,7 +14,8 @@ from __future__ import annotations
 import io
 from decimal import Decimal
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import (Blueprint, Response, flash, make_response, redirect, render_template,
+                   request, url_for)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -22,6 +23,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from wms.core.errors import N_, DomainError, ValidationError
+from wms.core.privacy import SEES_PERSONAL_DATA, buyer_view, mask_xml, record_shown
 from wms.customs import queries as customs_queries
 from wms.customs.inbox import apply_receipt_file
 from wms.customs.models import MESSAGE_STATES
@@ -141,7 +143,13 @@ def index():
         kind_modes=KINDS, can_edit=current_user.has_role(*EDITORS), money=money)
 
 
-def render_detail(order, status: int = 200):
+def sees_personal_data() -> bool:
+    """May the reader press "show" for a buyer's ID and phone numbers (and read them in
+    full, audited)?"""
+    return current_user.has_role(*SEES_PERSONAL_DATA)
+
+
+def render_detail(order, status: int = 200, show_personal: bool = False):
     session = db()
     listing = queries.listing_of(session, order)
     numbers = list_numbers(session, listing) if listing else (None, None)
@@ -164,12 +172,32 @@ def render_detail(order, status: int = 200):
         quota=queries.order_quota(session, order, limits), limits=limits, can=can,
         state_titles=STATE_TITLES, list_titles=LIST_STATE_TITLES,
         message_titles=MESSAGE_STATE_TITLES, trade_modes=TRADE_MODE_TITLES,
-        type_titles=MESSAGE_TYPE_TITLES, num=num, money=money), status
+        type_titles=MESSAGE_TYPE_TITLES, num=num, money=money,
+        buyer=buyer_view(order, show_personal), can_show_personal=sees_personal_data()), status
 
 
 @bp.get("/<int:order_id>")
 def detail(order_id: int):
     return render_detail(queries.get_order(db(), order_id))
+
+
+@bp.post("/<int:order_id>/personal-data")
+@roles_required(*SEES_PERSONAL_DATA)
+def show_personal_data(order_id: int):
+    """The buyer's numbers in full, on this one answer: the look is written to the audit
+    trail (who, whose, when) before the page shows them."""
+    session = db()
+    order = queries.get_order(session, order_id)
+    try:
+        record_shown(session, "sales_order", [order.id], "buyer_id_number,buyer_phone,"
+                     "consignee_phone")
+    except DomainError as exc:
+        return _refused(order_id, exc)
+    session.commit()
+    response = make_response(render_detail(queries.get_order(session, order_id),
+                                           show_personal=True))
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _refused(order_id: int, exc: DomainError):
@@ -301,6 +329,7 @@ def messages():
 def message_xml(guid: str):
     """One message exactly as it sits in the outbox."""
     message = get_message(db(), guid)
-    return Response(message.xml.encode("utf-8"), headers={
+    xml = message.xml if current_user.has_role(*SEES_PERSONAL_DATA) else mask_xml(message.xml)
+    return Response(xml.encode("utf-8"), headers={
         "Content-Type": "application/xml; charset=utf-8",
         "Content-Disposition": f'inline; filename="{message.message_type}_{message.guid}.xml"'})
