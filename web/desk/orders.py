@@ -36,6 +36,7 @@ from wms.outbound.models import ORDER_STATES
 from wms.outbound.summary import list_numbers, parse_day  # noqa: F401 (web.desk.reports)
 
 from ..paging import page_arg
+from .confirm import Confirmation, confirm_page, confirmed
 from ..csv_export import SafeDictWriter
 from ..auth import blueprint_roles, roles_required, safe_next
 from ..db import db
@@ -213,9 +214,37 @@ def _done(order_id: int, message: str):
     return redirect(url_for("orders.detail", order_id=order_id))
 
 
-@bp.post("/<int:order_id>/declare")
+# What ``wms.outbound.declare`` queues for each kind of order (the list comes last).
+DECLARED_MESSAGES = {"1210": ("CEB311", "CEB411", "CEB511", "CEB621"),
+                     "export": ("CEB303", "CEB505", "CEB603")}
+
+
+def declare_confirmation(order) -> Confirmation:
+    types = DECLARED_MESSAGES["1210" if order.trade_mode == "1210" else "export"]
+    units = sum((ln.qty for ln in order.lines), Decimal(0))
+    return Confirmation(
+        title=_("Declare order %(no)s to customs?", no=order.order_no),
+        action=url_for("orders.declare", order_id=order.id),
+        back=url_for("orders.detail", order_id=order.id),
+        message_types=[(t, str(MESSAGE_TYPE_TITLES.get(t, ""))) for t in types],
+        document=order.order_no, lines=len(order.lines),
+        items=ngettext("%(num)s unit", "%(num)s units", int(units)) if units == int(units)
+        else num(units),
+        total=money(order.actual_paid), button=_("Declare to customs"),
+        facts=[(_("Trade mode"), f"{order.trade_mode} {TRADE_MODE_TITLES.get(order.trade_mode, '')}"),
+               (_("Goods"), money(order.goods_value)), (_("Tax"), money(order.tax_total))])
+
+
+@bp.route("/<int:order_id>/declare", methods=["GET", "POST"])
 @roles_required(*EDITORS)
 def declare(order_id: int):
+    """GET or an unconfirmed POST: the confirm step; a confirmed POST declares."""
+    if not confirmed():
+        order = queries.get_order(db(), order_id)
+        if order.state == "received":
+            return confirm_page(declare_confirmation(order))
+        if request.method == "GET":
+            return redirect(url_for("orders.detail", order_id=order_id))
     try:
         order, listing = declaring.declare(db(), order_id, settings=settings())
     except DomainError as exc:

@@ -33,6 +33,7 @@ from wms.returns.rules import bonded_allowed, is_late
 
 from ..api.labels import label_response
 from ..paging import page_arg
+from .confirm import Confirmation, confirm_page, confirmed
 from ..auth import blueprint_roles, safe_next
 from ..csv_export import safe_writer
 from ..db import db
@@ -328,9 +329,29 @@ def detail(request_id: int):
                            dispositions=DISPOSITIONS, bonded=bonded, why_not=why_not)
 
 
+def declare_confirmation(r: ReturnRequest) -> Confirmation:
+    units = sum((ln.qty for ln in r.lines), 0)
+    return Confirmation(
+        title=_("File return application %(name)s with customs?", name=r.name),
+        action=url_for("returns.declare", request_id=r.id),
+        back=url_for("returns.detail", request_id=r.id),
+        message_types=[("CEB625", _("Return application (退货申请单)"))],
+        document=r.name, lines=len(r.lines), items=queries.num(units),
+        total=f"{r.refund_amount:,.2f}", button=_("File with customs"),
+        facts=[(_("Order"), r.order.order_no), (_("Reason"), r.reason)])
+
+
 @bp.post("/<int:request_id>/declare")
 def declare(request_id: int):
     require_clerk()
+    if not confirmed():
+        session = db()
+        r = queries.find_request(session, request_id)
+        current = queries.declaration_of(session, r)
+        if not r.late and r.state in queries.OPEN_STATES and \
+                (current is None or current.state == "rejected") and \
+                not declaration.check_documents(session, r):
+            return confirm_page(declare_confirmation(r))
     _run(lambda s: declaration.declare_return(s, queries.find_request(s, request_id),
                                               settings=settings()),
          _("Return application (CEB625) is in the customs outbox."))
