@@ -516,7 +516,7 @@ def _declaration_or_404(receipt: Receipt) -> EntryDeclaration:
 def declaration_pdf(receipt_id: int):
     from wms.inbound.documents import declaration_pdf as render_pdf
     receipt = load_receipt(receipt_id)
-    pdf = render_pdf(_declaration_or_404(receipt))
+    pdf = render_pdf(_declaration_or_404(receipt), translate=_)
     return Response(pdf, mimetype="application/pdf", headers={
         "Content-Disposition": f'inline; filename="{_file_name(receipt, "-declaration.pdf")}"'})
 

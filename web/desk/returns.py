@@ -38,7 +38,7 @@ from ..auth import blueprint_roles, safe_next
 from ..csv_export import safe_writer
 from ..db import db
 from ..settings import settings
-from ..errors import translate_error
+from ..errors import translate_error, translated_params
 from ..idempotency import write
 
 bp = Blueprint("returns", __name__, url_prefix="/returns")
@@ -111,7 +111,7 @@ def stored_text(text: str | None) -> str:
     if found is None:
         return ""
     template, params = found
-    return _(template, **params) if params else _(template)
+    return _(template, **translated_params(params)) if params else _(template)
 
 
 # ------------------------------------------------------------------- helpers
@@ -194,7 +194,8 @@ def _payload() -> dict:
 def _flash_error(exc: DomainError) -> None:
     problems = getattr(exc, "problems", [])
     message = " · ".join(_("%(document)s disagrees: %(detail)s", document=_(p["document"]),
-                           detail=_(p["template"], **p["params"])) for p in problems) \
+                           detail=_(p["template"], **translated_params(p["params"])))
+                           for p in problems) \
         if problems else translate_error(exc)
     flash(message, "error")
 
@@ -335,7 +336,7 @@ def declare_confirmation(r: ReturnRequest) -> Confirmation:
         title=_("File return application %(name)s with customs?", name=r.name),
         action=url_for("returns.declare", request_id=r.id),
         back=url_for("returns.detail", request_id=r.id),
-        message_types=[("CEB625", _("Return application (退货申请单)"))],
+        message_types=[("CEB625", _("Return application"))],
         document=r.name, lines=len(r.lines), items=queries.num(units),
         total=f"{r.refund_amount:,.2f}", button=_("File with customs"),
         facts=[(_("Order"), r.order.order_no), (_("Reason"), r.reason)])
