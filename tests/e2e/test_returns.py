@@ -133,3 +133,36 @@ def test_desk_screenshots(browser, returns_server):
     shot(page, "detail-desk")
     assert not problems, problems
     context.close()
+
+
+def test_handheld_misread_undo_and_remove(browser, returns_server):
+    """A misread S10 is refused (red, nothing added); the last scan is undone and another
+    mis-scan removed with its button; the list and the counts follow."""
+    url, sessions, _names = returns_server
+    context, page, problems = open_as(browser, url, PHONE)
+    page.goto(f"{url}/returns/m/receive")
+    count = int(page.locator("#rt-count").inner_text())
+    scan(page, "RR123456784CN")
+    expect(page.locator("#hh-msg")).to_have_class("hh-msg hh-msg-err")
+    expect(page.locator("#hh-msg")).to_contain_text("RR123456784CN")
+    expect(page.locator("#hh-msg")).to_contain_text("5")
+    expect(page.locator("#rt-count")).to_have_text(str(count))
+    scan(page, "ZZ-MISSCAN-E2E-1")
+    expect(page.locator("#rt-count")).to_have_text(str(count + 1))
+    scan(page, "ZZ-MISSCAN-E2E-2")
+    expect(page.locator("#rt-count")).to_have_text(str(count + 2))
+    page.click("#rt-undo")
+    expect(page.locator("#hh-msg")).to_contain_text("ZZ-MISSCAN-E2E-2")
+    expect(page.locator("#rt-count")).to_have_text(str(count + 1))
+    expect(page.locator("#rt-parcels")).not_to_contain_text("ZZ-MISSCAN-E2E-2")
+    page.once("dialog", lambda d: d.accept())
+    page.locator("#rt-parcels li", has_text="ZZ-MISSCAN-E2E-1").locator(".rt-remove").click()
+    expect(page.locator("#rt-parcels")).not_to_contain_text("ZZ-MISSCAN-E2E-1")
+    expect(page.locator("#rt-count")).to_have_text(str(count))
+    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+    shot(page, "handheld-undo-remove-360")
+    with sessions() as session:
+        assert session.scalar(select(ReturnParcel.id).where(ReturnParcel.code.in_(
+            ["RR123456784CN", "ZZ-MISSCAN-E2E-1", "ZZ-MISSCAN-E2E-2"]))) is None
+    assert not problems, problems
+    context.close()
