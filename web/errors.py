@@ -175,6 +175,8 @@ def _as_response(answer):
 def init_app(app) -> None:
     app.add_template_filter(place_name, "place")
     app.add_template_global(field_label, "field_label")
+    app.add_template_filter(lambda state: gettext(STATE_WORDS.get(state, state)),
+                            "state_word")
 
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError):

@@ -3,6 +3,7 @@ one unknown, which lands in the unidentified queue; screenshots of the handheld 
 from __future__ import annotations
 
 import os
+import re
 import threading
 
 import pytest
@@ -164,5 +165,41 @@ def test_handheld_misread_undo_and_remove(browser, returns_server):
     with sessions() as session:
         assert session.scalar(select(ReturnParcel.id).where(ReturnParcel.code.in_(
             ["RR123456784CN", "ZZ-MISSCAN-E2E-1", "ZZ-MISSCAN-E2E-2"]))) is None
+    assert not problems, problems
+    context.close()
+
+
+def test_handheld_grades_two_units_apart_and_highlights_the_choice(browser, returns_server):
+    url, sessions, _names = returns_server
+    from wms.returns import receiving
+    with sessions() as session:
+        order = ship_order(session, "SLX2026112797901", BUYER_A, "APT-PRE-800", 2, "198.00")
+        r = requests.create_request(session, {"order": order.order_no,
+                                              "reason": "e2e units"}).request
+        receiving.scan_parcel(session, r.name, warehouse=r.warehouse)
+        receiving.arrive_batch(session, receiving.open_batch(session, r.warehouse))
+        name = r.name
+        session.commit()
+    context, page, problems = open_as(browser, url, PHONE)
+    page.goto(f"{url}/returns/m/inspect")
+    scan(page, name)
+    expect(page.locator("#rt-return-name")).to_contain_text(name)
+    page.select_option("#rt-unit", "1")
+    page.click(".rt-grade[data-grade=new]")
+    expect(page.locator(".rt-grade[data-grade=new]")).to_have_class(re.compile("rt-chosen"))
+    page.select_option("#rt-unit", "2")
+    expect(page.locator(".rt-grade.rt-chosen")).to_have_count(0)  # unit 2 not graded yet
+    page.fill("#rt-reason", "罐体凹陷")
+    page.click(".rt-grade[data-grade=damaged]")
+    expect(page.locator(".rt-grade[data-grade=damaged]")).to_have_class(re.compile("rt-chosen"))
+    expect(page.locator("#rt-unit option[value='2']")).to_contain_text("—")
+    page.select_option("#rt-unit", "1")
+    expect(page.locator(".rt-grade[data-grade=new]")).to_have_class(re.compile("rt-chosen"))
+    shot(page, "handheld-grade-units-360")
+    with sessions() as session:
+        from wms.returns.models import ReturnRequest as RR
+        from wms.returns.inspection import unit_grades
+        line = session.scalar(select(RR).where(RR.name == name)).lines[0]
+        assert unit_grades(line) == ["new", "damaged"] and line.grade == "damaged"
     assert not problems, problems
     context.close()

@@ -152,3 +152,35 @@ def test_an_exchange_waits_for_the_ceb626(demo, shipped):
     assert r.state == "closed"
     assert queries.declaration_of(db, r).state == "approved"
     assert check_ledger(db) == []
+
+
+def test_two_units_of_one_item_are_graded_differently(demo, shipped):
+    db = demo
+    order = shipped(qty=2)
+    r = requests.create_request(db, {"order": order.order_no, "reason": "一罐凹陷",
+                                     "lines": [{"gnum": 1, "qty": 2}]}).request
+    receiving.scan_parcel(db, r.name, warehouse=lzb(db))
+    receiving.arrive_batch(db, receiving.open_batch(db, lzb(db)))
+    line = inspection.grade_line(db, r, 1, "new", units=[1])
+    assert inspection.unit_grades(line) == ["new", None]
+    assert line.grade is None and r.state == "received"  # unit 2 still to grade
+    with pytest.raises(ValidationError) as bad_unit:
+        inspection.grade_line(db, r, 1, "new", units="3")
+    assert bad_unit.value.field == "units"
+    line = inspection.grade_line(db, r, 1, "damaged", "罐体凹陷", units="2")
+    assert inspection.unit_grades(line) == ["new", "damaged"]
+    assert line.grade == "damaged" and r.state == "inspected"  # the worst of its units
+    line = inspection.grade_line(db, r, 1, "open_box", "外盒拆封", units=[2])
+    assert inspection.unit_grades(line) == ["new", "open_box"] and line.grade == "open_box"
+    db.expire_all()
+    from wms.returns.models import ReturnUnit
+    stored = db.scalars(select(ReturnUnit).where(ReturnUnit.line_id == line.id)
+                        .order_by(ReturnUnit.unit_no)).all()
+    assert [(u.unit_no, u.grade, u.grade_reason) for u in stored] == [
+        (1, "new", None), (2, "open_box", "外盒拆封")]
+    changes = db.scalars(select(AuditEvent.new_value).where(
+        AuditEvent.model == "return_unit", AuditEvent.record_id == stored[1].id,
+        AuditEvent.field == "grade")).all()
+    assert changes == ["open_box"]  # the regrade of unit 2 is in the audit trail
+    line = inspection.grade_line(db, r, 1, "new")  # no units named: every unit
+    assert inspection.unit_grades(line) == ["new", "new"] and line.grade == "new"

@@ -162,3 +162,27 @@ def test_declaration_pdf_says_state_and_decisions_in_chinese(client, db):
     text = "".join(p.get_textpage().get_text_range() for p in pdfium.PdfDocument(pdf.data))
     assert "已申报" in text and "待定" in text
     assert "pending" not in text and "declared" not in text
+
+
+def test_units_graded_apart_on_desk_and_handheld_and_the_choice_shows(client, db, shipped):
+    order = shipped(qty=2)
+    r = requests.create_request(db, {"order": order.order_no, "reason": "一罐凹陷"}).request
+    receiving.scan_parcel(db, r.name, warehouse=r.warehouse)
+    receiving.arrive_batch(db, receiving.open_batch(db, r.warehouse))
+    db.commit()
+    login(client, "returns")
+    page = client.get(f"/returns/{r.id}", headers=ZH).get_data(as_text=True)
+    assert 'name="units"' in page and "全部 2 件" in page
+    graded = client.post("/returns/m/api/grade", json={
+        "return": r.name, "gnum": 1, "grade": "new", "units": [1], "idempotency_key": "g-1"})
+    assert graded.status_code == 201 and graded.json["units"] == ["new", None]
+    looked = client.post("/returns/m/api/lookup", json={"code": r.name})
+    assert [u["grade"] for u in looked.json["lines"][0]["units"]] == ["new", None]
+    desk = client.post(f"/returns/{r.id}/lines/1/grade",
+                       data={"grade": "damaged", "reason": "罐体凹陷", "units": "2"})
+    assert desk.status_code == 302
+    page = client.get(f"/returns/{r.id}", headers=ZH).get_data(as_text=True)
+    assert 'class="rt-unit rt-unit-new"' in page and 'class="rt-unit rt-unit-damaged"' in page
+    assert 'rt-choice rt-chosen"><input type="radio" name="grade" value="damaged" checked' in page
+    fresh(db)
+    assert db.get(ReturnRequest, r.id).state == "inspected"

@@ -327,7 +327,8 @@ def detail(request_id: int):
                            problems=declaration.declarable_problems(session, r),
                            deadline=deadline_info(r), can_edit=can_edit(),
                            can_approve=current_user.has_role("supervisor"), grades=GRADES,
-                           dispositions=DISPOSITIONS, bonded=bonded, why_not=why_not)
+                           dispositions=DISPOSITIONS, bonded=bonded, why_not=why_not,
+                           unit_grades=inspection.unit_grades)
 
 
 def declare_confirmation(r: ReturnRequest) -> Confirmation:
@@ -373,7 +374,8 @@ def grade(request_id: int, gnum: int):
     require_clerk()
     _run(lambda s: inspection.grade_line(s, queries.find_request(s, request_id), gnum,
                                          request.form.get("grade", ""),
-                                         request.form.get("reason")), _("Graded."))
+                                         request.form.get("reason"),
+                                         units=request.form.get("units") or None), _("Graded."))
     return redirect(url_for("returns.detail", request_id=request_id))
 
 
@@ -480,6 +482,7 @@ def js_strings() -> dict[str, str]:
         "arrive_confirm": _("All parcels of this batch enter the bonded zone now?"),
         "graded": _("Graded"),
         "remove": _("Remove"), "undo": _("Undo last scan"),
+        "all_units": _("All units"), "unit": _("Unit %(n)s"),
         "remove_confirm": _("Remove this parcel from the batch? It was scanned by mistake."),
         "misscan": _("Scanned by mistake (handheld)"),
     }
@@ -583,7 +586,11 @@ def api_lookup():
                     "lines": [{"gnum": ln.gnum, "sku": ln.product.sku,
                                "name": ln.product.name_zh, "qty": queries.num(ln.qty),
                                "grade": ln.grade, "grade_title": title("grade", ln.grade)
-                               if ln.grade else None} for ln in r.lines]})
+                               if ln.grade else None,
+                               "units": [{"unit": i + 1, "grade": g,
+                                          "grade_title": title("grade", g) if g else None}
+                                         for i, g in enumerate(inspection.unit_grades(ln))]}
+                              for ln in r.lines]})
 
 
 @bp.post("/m/api/grade")
@@ -596,10 +603,11 @@ def api_grade():
         r = queries.find_request(session, payload.get("return"))
         line = inspection.grade_line(session, r, payload.get("gnum"),
                                      payload.get("grade") or "", payload.get("reason"),
-                                     save_photo(photo_data) if photo_data else None)
+                                     save_photo(photo_data) if photo_data else None,
+                                     units=payload.get("units"))
         return 201, {"ok": True, "return": r.name, "state": r.state, "gnum": line.gnum,
-                     "grade": line.grade,
+                     "grade": line.grade, "units": inspection.unit_grades(line),
                      "message": _("%(name)s item %(gnum)s: %(grade)s", name=r.name,
-                                  gnum=line.gnum, grade=title("grade", line.grade))}
+                                  gnum=line.gnum, grade=title("grade", payload.get("grade")))}
     return write(payload, use_case)
 

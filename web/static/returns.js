@@ -131,10 +131,43 @@
     });
   }
 
-  /* ---- inspection */
+  /* ---- inspection: each unit of an item may be graded on its own; the grade already
+   * chosen for the item (or the unit) is highlighted. */
   function inspectFlow() {
-    var box = $("rt-return"), select = $("rt-line"), current = null;
+    var box = $("rt-return"), select = $("rt-line"), unitSel = $("rt-unit"), current = null;
+    var buttons = document.querySelectorAll(".rt-grade");
+    function line() {
+      var gnum = parseInt(select.value, 10);
+      return current ? current.lines.filter(function (ln) { return ln.gnum === gnum; })[0] : null;
+    }
+    function highlight() {
+      var ln = line(), unit = parseInt(unitSel.value, 10), chosen = ln ? ln.grade : null;
+      if (ln && unit) { chosen = (ln.units[unit - 1] || {}).grade; }
+      Array.prototype.forEach.call(buttons, function (btn) {
+        var on = btn.getAttribute("data-grade") === chosen;
+        btn.classList.toggle("rt-chosen", on);
+        btn.setAttribute("aria-pressed", on ? "true" : "false");
+      });
+    }
+    function units() {
+      var ln = line(), keep = unitSel.value;
+      unitSel.textContent = "";
+      var all = document.createElement("option");
+      all.value = ""; all.textContent = T.all_units;
+      unitSel.appendChild(all);
+      (ln ? ln.units : []).forEach(function (u) {
+        var o = document.createElement("option");
+        o.value = u.unit;
+        o.textContent = T.unit.replace("%(n)s", u.unit) + (u.grade_title ? " — " + u.grade_title : "");
+        unitSel.appendChild(o);
+      });
+      unitSel.value = keep && ln && ln.units.length >= parseInt(keep, 10) ? keep : "";
+      unitSel.parentNode.querySelector('label[for="rt-unit"]').hidden =
+        unitSel.hidden = !ln || ln.units.length < 2;
+      highlight();
+    }
     function render(d) {
+      var keep = select.value;
       current = d; box.hidden = false;
       $("rt-return-name").textContent = d["return"] + " · " + d.state_title;
       $("rt-return-info").textContent = d.order + " · " + d.reason;
@@ -146,26 +179,36 @@
           (ln.grade_title ? " — " + ln.grade_title : "");
         select.appendChild(o);
       });
+      if (keep) { select.value = keep; }
+      units();
     }
+    function lookup(code) {
+      return scanner.post(urls.lookup, { code: code }).then(function (res) {
+        if (res.status < 300 && res.data) { render(res.data); return res.data; }
+        scanner.show("err", scanner.errorText(res.data));
+        return null;
+      });
+    }
+    select.addEventListener("change", units);
+    unitSel.addEventListener("change", highlight);
     scanner.onScan(function (code) {
       if (!navigator.onLine) { scanner.show("err", scanner.T.offline); return null; }
-      return scanner.post(urls.lookup, { code: code }).then(function (res) {
-        if (res.status < 300 && res.data) { render(res.data); scanner.show("ok", res.data["return"]); }
-        else { scanner.show("err", scanner.errorText(res.data)); }
-      });
+      return lookup(code).then(function (d) { if (d) { scanner.show("ok", d["return"]); } });
     });
-    Array.prototype.forEach.call(document.querySelectorAll(".rt-grade"), function (btn) {
+    Array.prototype.forEach.call(buttons, function (btn) {
       btn.addEventListener("click", function () {
         if (!current) { return; }
-        var gnum = select.value, grade = btn.getAttribute("data-grade");
+        var gnum = select.value, grade = btn.getAttribute("data-grade"), unit = unitSel.value;
         scanner.serial(function () {
           return readPhoto($("rt-photo")).then(function (photo) {
             var body = { "return": current["return"], gnum: parseInt(gnum, 10), grade: grade,
                          reason: $("rt-reason").value };
+            if (unit) { body.units = [parseInt(unit, 10)]; }
             if (photo) { body.photo = photo; }
             return scanner.send(urls.grade, body, current["return"] + " #" + gnum,
               function (outcome) {
                 if (outcome !== "err") { $("rt-reason").value = ""; $("rt-photo").value = ""; }
+                if (outcome === "ok") { return lookup(current["return"]); }
               });
           });
         });
