@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from flask import current_app, g, jsonify, render_template, request
 from flask_babel import gettext
@@ -10,7 +11,7 @@ from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
-from wms.core.messages import read_stored
+from wms.core.messages import STATE_PARAMS, STATE_WORDS, USAGE_WORDS, read_stored
 from wms.core.errors import N_, DomainError
 
 log = logging.getLogger(__name__)
@@ -37,14 +38,88 @@ RETRY_AFTER = 5
 # Parameters that name a code's kind or a place's usage carry an English word marked with
 # N_ in the domain; they are said in the reader's language like the rest of the message.
 TRANSLATED_PARAMS = ("kind", "usage")
+# Parameters that name a location or a set-up area by its path.
+PLACE_PARAMS = ("area", "location", "path", "place", "source", "target")
+
+
+# The areas every warehouse is set up with (``wms.inventory.places``, ``wms.returns.places``)
+# carry English names in their paths; a page says them by what they are, in its language.
+AREA_NAMES = {
+    "Stock": N_("Stock area"), "Input": N_("Input area"), "Output": N_("Output area"),
+    "Customs hold": N_("Customs hold"), "Returns": N_("Returns area"),
+    "Dock": N_("Returns dock"), "Non-bonded": N_("Non-bonded area"),
+}
+
+
+def place_name(path) -> str:
+    """A location's path (or the location) with the warehouse's set-up areas in the reader's
+    language (``LZB/Returns/Dock`` reads LZB/退货区/退货收货口); bins keep their codes."""
+    path = getattr(path, "full_path", path)
+    if not path:
+        return ""
+    return "/".join(gettext(AREA_NAMES[part]) if part in AREA_NAMES else part
+                    for part in str(path).split("/"))
+
+
+# The field names errors carry (``ValidationError(field=...)``) as a person reads them.
+FIELD_NAMES = {
+    "receipt": N_("Receipt"), "order": N_("Order"), "return": N_("Return"),
+    "parcel": N_("Parcel"), "batch": N_("Batch"), "code": N_("Code"),
+    "qty": N_("Quantity"), "gnum": N_("Item no."), "reason": N_("Reason"),
+    "product": N_("Product"), "lot": N_("Lot"), "location": N_("Location"),
+    "warehouse": N_("Warehouse"), "declaration": N_("Declaration"), "grade": N_("Grade"),
+    "disposition": N_("Disposition"), "lines": N_("Items"), "owner": N_("Owner"),
+    "file": N_("File"), "xml": N_("File"), "photo": N_("Photo"), "notes": N_("Notes"),
+    "time": N_("Time"), "note": N_("Notes"), "whole_order": N_("Items"),
+}
+_LINE_FIELD = re.compile(r"^line (\d+)(?::\s*(.+))?$")
+_ITEM_FIELD = re.compile(r"^[a-z_]+\[(\d+)\]\.([a-z_]+)$")
+
+
+def field_label(field: str | None) -> str:
+    """The field an error names, as a person reads it: ``line 3: time`` says 第 3 行 and the
+    column, ``lines[0].qty`` the first line's quantity, ``receipt`` the word for a receipt.
+    A column of a file keeps its name as the file spells it."""
+    if not field:
+        return ""
+    if match := _LINE_FIELD.match(field):
+        line, column = match.groups()
+        if column:
+            return gettext("line %(line)s: %(column)s", line=line, column=_field_word(column))
+        return gettext("line %(line)s", line=line)
+    if match := _ITEM_FIELD.match(field):
+        return gettext("line %(line)s: %(column)s", line=int(match.group(1)) + 1,
+                       column=_field_word(match.group(2)))
+    return _field_word(field)
+
+
+def _field_word(name: str) -> str:
+    return gettext(FIELD_NAMES[name]) if name in FIELD_NAMES else name
 
 
 def translate_error(exc: DomainError) -> str:
     if not exc.params:
         return gettext(exc.template)
-    params = {name: gettext(value) if name in TRANSLATED_PARAMS and isinstance(value, str)
-              else value for name, value in exc.params.items()}
-    return gettext(exc.template, **params)
+    return gettext(exc.template, **translated_params(exc.params))
+
+
+def translated_params(params: dict) -> dict:
+    """A message's parameters with states, kinds and set-up areas in the reader's language."""
+    return {name: _translated_param(name, value) for name, value in params.items()}
+
+
+def _translated_param(name: str, value):
+    if not isinstance(value, str):
+        return value
+    if name == "usage" and value in USAGE_WORDS:
+        return gettext(USAGE_WORDS[value])
+    if name in TRANSLATED_PARAMS:
+        return gettext(value)
+    if name in PLACE_PARAMS:
+        return place_name(value)
+    if name in STATE_PARAMS and value in STATE_WORDS:
+        return gettext(STATE_WORDS[value])
+    return value
 
 
 def stored_text(text: str | None) -> str:
@@ -56,6 +131,7 @@ def stored_text(text: str | None) -> str:
     template, params, is_message = found
     if not is_message:
         return template
+    params = translated_params(params)
     try:
         return gettext(template, **params) if params else gettext(template)
     except (KeyError, TypeError, ValueError):
@@ -97,6 +173,11 @@ def _as_response(answer):
 
 
 def init_app(app) -> None:
+    app.add_template_filter(place_name, "place")
+    app.add_template_global(field_label, "field_label")
+    app.add_template_filter(lambda state: gettext(STATE_WORDS.get(state, state)),
+                            "state_word")
+
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError):
         return error_response(exc.status, exc.code, translate_error(exc), exc.field,

@@ -3,6 +3,7 @@ one unknown, which lands in the unidentified queue; screenshots of the handheld 
 from __future__ import annotations
 
 import os
+import re
 import threading
 
 import pytest
@@ -131,5 +132,74 @@ def test_desk_screenshots(browser, returns_server):
     page.goto(f"{url}/returns/")
     page.click("tr:has-text('SLX2026112700105') a")
     shot(page, "detail-desk")
+    assert not problems, problems
+    context.close()
+
+
+def test_handheld_misread_undo_and_remove(browser, returns_server):
+    """A misread S10 is refused (red, nothing added); the last scan is undone and another
+    mis-scan removed with its button; the list and the counts follow."""
+    url, sessions, _names = returns_server
+    context, page, problems = open_as(browser, url, PHONE)
+    page.goto(f"{url}/returns/m/receive")
+    count = int(page.locator("#rt-count").inner_text())
+    scan(page, "RR123456784CN")
+    expect(page.locator("#hh-msg")).to_have_class("hh-msg hh-msg-err")
+    expect(page.locator("#hh-msg")).to_contain_text("RR123456784CN")
+    expect(page.locator("#hh-msg")).to_contain_text("5")
+    expect(page.locator("#rt-count")).to_have_text(str(count))
+    scan(page, "ZZ-MISSCAN-E2E-1")
+    expect(page.locator("#rt-count")).to_have_text(str(count + 1))
+    scan(page, "ZZ-MISSCAN-E2E-2")
+    expect(page.locator("#rt-count")).to_have_text(str(count + 2))
+    page.click("#rt-undo")
+    expect(page.locator("#hh-msg")).to_contain_text("ZZ-MISSCAN-E2E-2")
+    expect(page.locator("#rt-count")).to_have_text(str(count + 1))
+    expect(page.locator("#rt-parcels")).not_to_contain_text("ZZ-MISSCAN-E2E-2")
+    page.once("dialog", lambda d: d.accept())
+    page.locator("#rt-parcels li", has_text="ZZ-MISSCAN-E2E-1").locator(".rt-remove").click()
+    expect(page.locator("#rt-parcels")).not_to_contain_text("ZZ-MISSCAN-E2E-1")
+    expect(page.locator("#rt-count")).to_have_text(str(count))
+    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+    shot(page, "handheld-undo-remove-360")
+    with sessions() as session:
+        assert session.scalar(select(ReturnParcel.id).where(ReturnParcel.code.in_(
+            ["RR123456784CN", "ZZ-MISSCAN-E2E-1", "ZZ-MISSCAN-E2E-2"]))) is None
+    assert not problems, problems
+    context.close()
+
+
+def test_handheld_grades_two_units_apart_and_highlights_the_choice(browser, returns_server):
+    url, sessions, _names = returns_server
+    from wms.returns import receiving
+    with sessions() as session:
+        order = ship_order(session, "SLX2026112797901", BUYER_A, "APT-PRE-800", 2, "198.00")
+        r = requests.create_request(session, {"order": order.order_no,
+                                              "reason": "e2e units"}).request
+        receiving.scan_parcel(session, r.name, warehouse=r.warehouse)
+        receiving.arrive_batch(session, receiving.open_batch(session, r.warehouse))
+        name = r.name
+        session.commit()
+    context, page, problems = open_as(browser, url, PHONE)
+    page.goto(f"{url}/returns/m/inspect")
+    scan(page, name)
+    expect(page.locator("#rt-return-name")).to_contain_text(name)
+    page.select_option("#rt-unit", "1")
+    page.click(".rt-grade[data-grade=new]")
+    expect(page.locator(".rt-grade[data-grade=new]")).to_have_class(re.compile("rt-chosen"))
+    page.select_option("#rt-unit", "2")
+    expect(page.locator(".rt-grade.rt-chosen")).to_have_count(0)  # unit 2 not graded yet
+    page.fill("#rt-reason", "罐体凹陷")
+    page.click(".rt-grade[data-grade=damaged]")
+    expect(page.locator(".rt-grade[data-grade=damaged]")).to_have_class(re.compile("rt-chosen"))
+    expect(page.locator("#rt-unit option[value='2']")).to_contain_text("—")
+    page.select_option("#rt-unit", "1")
+    expect(page.locator(".rt-grade[data-grade=new]")).to_have_class(re.compile("rt-chosen"))
+    shot(page, "handheld-grade-units-360")
+    with sessions() as session:
+        from wms.returns.models import ReturnRequest as RR
+        from wms.returns.inspection import unit_grades
+        line = session.scalar(select(RR).where(RR.name == name)).lines[0]
+        assert unit_grades(line) == ["new", "damaged"] and line.grade == "damaged"
     assert not problems, problems
     context.close()

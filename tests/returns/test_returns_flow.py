@@ -58,7 +58,7 @@ def test_full_flow_three_returns_unidentified_exchange_scrap(demo, shipped):
     assert [r.state for r in (ra, rb, rc)] == ["requested"] * 3
     assert ra.arrive_by - ra.apply_by == timedelta(days=15)
     wh = lzb(db)
-    unknown = receiving.scan_parcel(db, "rr000000000cn", warehouse=wh, notes="no label")
+    unknown = receiving.scan_parcel(db, "rr000000005cn", warehouse=wh, notes="no label")
     assert unknown.created and unknown.parcel.state == "unidentified"
     pb = receiving.scan_parcel(db, b.waybill.logistics_no, warehouse=wh)
     assert pb.parcel.request_id == rb.id and pb.parcel.matched_by == "waybill"

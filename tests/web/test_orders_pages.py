@@ -77,10 +77,15 @@ def test_declare_upload_receipt_and_cancel(client, db):
     login(client, "customs")
     page = text(client.get(f"/orders/{order.id}"))
     assert f"/orders/{order.id}/declare" in page
-    response = client.post(f"/orders/{order.id}/declare")
+    confirm = client.post(f"/orders/{order.id}/declare")  # the confirm step sends nothing
+    assert confirm.status_code == 200 and order_by_no(db, "DESK-1").state == "received"
+    for words in ("CEB311", "CEB621", "DESK-1", 'name="confirm" value="yes"'):
+        assert words in text(confirm)
+    response = client.post(f"/orders/{order.id}/declare", data={"confirm": "yes"})
     assert response.status_code == 302
     assert order_by_no(db, "DESK-1").state == "declared"
-    assert client.post(f"/orders/{order.id}/declare").status_code == 409  # once only
+    assert client.post(f"/orders/{order.id}/declare",
+                       data={"confirm": "yes"}).status_code == 409  # once only
     message = list_message(db, "DESK-1")
     upload = client.post("/orders/receipts", data={
         "xml": (io.BytesIO(receipt_for(message, "500", "查验")), "r.xml"),

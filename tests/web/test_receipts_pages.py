@@ -285,7 +285,11 @@ def test_declaration_problems_point_at_the_product_then_build_and_file(client, d
         EntryDeclaration.receipt_id == tallied.id))
     assert declaration.state == "draft" and receipt(db, "DEMO-R4").state == "tallied"
     assert client.get(f"/receipts/{tallied.id}/declaration.xml").status_code == 404
-    assert client.post(f"/receipts/{tallied.id}/declaration/file").status_code == 302
+    confirm = client.post(f"/receipts/{tallied.id}/declaration/file")
+    assert confirm.status_code == 200 and receipt(db, "DEMO-R4").state == "tallied"
+    assert "ENTRY" in text_of(confirm) and declaration.name in text_of(confirm)
+    assert client.post(f"/receipts/{tallied.id}/declaration/file",
+                       data={"confirm": "yes"}).status_code == 302
     assert receipt(db, "DEMO-R4").state == "declared"
     xml = client.get(f"/receipts/{tallied.id}/declaration.xml")
     assert xml.status_code == 200 and xml.mimetype == "application/xml"
@@ -330,8 +334,13 @@ def test_decisions_hold_then_release_then_putaway_suggestion(client, db):
     assert input_qty(db, "LZB/Customs hold", "held") >= 200
     bad = client.post(f"/receipts/{declared.id}/decisions", data={"decision-1": "held"})
     assert bad.status_code == 409 and receipt(db, "DEMO-R5").state == "held"
+    confirm = client.post(f"/receipts/{declared.id}/decisions",
+                          data={"decision-1": "released", "note": "查验通过"})
+    assert confirm.status_code == 200 and receipt(db, "DEMO-R5").state == "held"
+    page = text_of(confirm)
+    assert 'name="decision-1" value="released"' in page and "查验通过" in page
     response = client.post(f"/receipts/{declared.id}/decisions",
-                           data={"decision-1": "released", "note": "查验通过"})
+                           data={"decision-1": "released", "note": "查验通过", "confirm": "yes"})
     assert response.status_code == 302
     assert receipt(db, "DEMO-R5").state == "released"
     detail = text_of(client.get(f"/receipts/{declared.id}"))

@@ -140,7 +140,9 @@ def test_desk_flow_declare_grade_dispose_label_and_csv(client, db, shipped):
     receiving.arrive_batch(db, receiving.open_batch(db, r.warehouse))
     db.commit()
     login(client, "returns")
-    assert client.post(f"/returns/{r.id}/declare").status_code == 302
+    assert client.post(f"/returns/{r.id}/declare").status_code == 200  # the confirm step
+    assert queries.declaration_of(db, r) is None
+    assert client.post(f"/returns/{r.id}/declare", data={"confirm": "yes"}).status_code == 302
     fresh(db)
     message = db.get(CustomsMessage, queries.declaration_of(db, r).message_id)
     apply_receipt_file(db, receipt_for(message, "800", "ok"))

@@ -24,6 +24,7 @@ from flask_babel import gettext
 from sqlalchemy.orm import Session, object_session
 
 from wms.core.parsing import ascii_id
+from wms.core.privacy import actor_sees_personal_data, mask_id_number
 from wms.core.errors import N_, DomainError, NotFound, ValidationError
 from wms.inventory.models import Warehouse
 from wms.outbound import declare as declaring
@@ -79,7 +80,8 @@ ORDER_FIELDS = (
     Field("destination_warehouse", "string", True, nullable=True),
     Field("ordered_at", "string", True),
     Field("buyer_name", "string", True),
-    Field("buyer_id_number", "string", True),
+    Field("buyer_id_number", "string", True, "masked (620102********123X) unless the token "
+          "is a customs clerk's or a supervisor's"),
     Field("consignee", "string", True),
     Field("consignee_address", "string", True),
     Field("country", "string", True),
@@ -153,7 +155,8 @@ def order_json(o: SalesOrder) -> dict:
         "platform": o.platform.customs_code, "owner": o.owner.customs_code,
         "warehouse": o.warehouse.code,
         "destination_warehouse": _destination(o), "ordered_at": o.ordered_at.isoformat(),
-        "buyer_name": o.buyer_name, "buyer_id_number": o.buyer_id_number,
+        "buyer_name": o.buyer_name, "buyer_id_number": o.buyer_id_number
+        if actor_sees_personal_data() else mask_id_number(o.buyer_id_number),
         "consignee": o.consignee, "consignee_address": o.consignee_address,
         "country": o.country, "goods_value": _s(o.goods_value), "freight": _s(o.freight),
         "discount": _s(o.discount), "tax_total": _s(o.tax_total),

@@ -14,7 +14,8 @@ from __future__ import annotations
 import io
 from decimal import Decimal
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import (Blueprint, Response, flash, make_response, redirect, render_template,
+                   request, url_for)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -22,6 +23,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from wms.core.errors import N_, DomainError, ValidationError
+from wms.core.privacy import SEES_PERSONAL_DATA, buyer_view, mask_xml, record_shown
 from wms.customs import queries as customs_queries
 from wms.customs.inbox import apply_receipt_file
 from wms.customs.models import MESSAGE_STATES
@@ -34,6 +36,7 @@ from wms.outbound.models import ORDER_STATES
 from wms.outbound.summary import list_numbers, parse_day  # noqa: F401 (web.desk.reports)
 
 from ..paging import page_arg
+from .confirm import Confirmation, confirm_page, confirmed
 from ..csv_export import SafeDictWriter
 from ..auth import blueprint_roles, roles_required, safe_next
 from ..db import db
@@ -141,7 +144,13 @@ def index():
         kind_modes=KINDS, can_edit=current_user.has_role(*EDITORS), money=money)
 
 
-def render_detail(order, status: int = 200):
+def sees_personal_data() -> bool:
+    """May the reader press "show" for a buyer's ID and phone numbers (and read them in
+    full, audited)?"""
+    return current_user.has_role(*SEES_PERSONAL_DATA)
+
+
+def render_detail(order, status: int = 200, show_personal: bool = False):
     session = db()
     listing = queries.listing_of(session, order)
     numbers = list_numbers(session, listing) if listing else (None, None)
@@ -164,12 +173,32 @@ def render_detail(order, status: int = 200):
         quota=queries.order_quota(session, order, limits), limits=limits, can=can,
         state_titles=STATE_TITLES, list_titles=LIST_STATE_TITLES,
         message_titles=MESSAGE_STATE_TITLES, trade_modes=TRADE_MODE_TITLES,
-        type_titles=MESSAGE_TYPE_TITLES, num=num, money=money), status
+        type_titles=MESSAGE_TYPE_TITLES, num=num, money=money,
+        buyer=buyer_view(order, show_personal), can_show_personal=sees_personal_data()), status
 
 
 @bp.get("/<int:order_id>")
 def detail(order_id: int):
     return render_detail(queries.get_order(db(), order_id))
+
+
+@bp.post("/<int:order_id>/personal-data")
+@roles_required(*SEES_PERSONAL_DATA)
+def show_personal_data(order_id: int):
+    """The buyer's numbers in full, on this one answer: the look is written to the audit
+    trail (who, whose, when) before the page shows them."""
+    session = db()
+    order = queries.get_order(session, order_id)
+    try:
+        record_shown(session, "sales_order", [order.id], "buyer_id_number,buyer_phone,"
+                     "consignee_phone")
+    except DomainError as exc:
+        return _refused(order_id, exc)
+    session.commit()
+    response = make_response(render_detail(queries.get_order(session, order_id),
+                                           show_personal=True))
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _refused(order_id: int, exc: DomainError):
@@ -185,9 +214,37 @@ def _done(order_id: int, message: str):
     return redirect(url_for("orders.detail", order_id=order_id))
 
 
-@bp.post("/<int:order_id>/declare")
+# What ``wms.outbound.declare`` queues for each kind of order (the list comes last).
+DECLARED_MESSAGES = {"1210": ("CEB311", "CEB411", "CEB511", "CEB621"),
+                     "export": ("CEB303", "CEB505", "CEB603")}
+
+
+def declare_confirmation(order) -> Confirmation:
+    types = DECLARED_MESSAGES["1210" if order.trade_mode == "1210" else "export"]
+    units = sum((ln.qty for ln in order.lines), Decimal(0))
+    return Confirmation(
+        title=_("Declare order %(no)s to customs?", no=order.order_no),
+        action=url_for("orders.declare", order_id=order.id),
+        back=url_for("orders.detail", order_id=order.id),
+        message_types=[(t, str(MESSAGE_TYPE_TITLES.get(t, ""))) for t in types],
+        document=order.order_no, lines=len(order.lines),
+        items=ngettext("%(num)s unit", "%(num)s units", int(units)) if units == int(units)
+        else num(units),
+        total=money(order.actual_paid), button=_("Declare to customs"),
+        facts=[(_("Trade mode"), f"{order.trade_mode} {TRADE_MODE_TITLES.get(order.trade_mode, '')}"),
+               (_("Goods"), money(order.goods_value)), (_("Tax"), money(order.tax_total))])
+
+
+@bp.route("/<int:order_id>/declare", methods=["GET", "POST"])
 @roles_required(*EDITORS)
 def declare(order_id: int):
+    """GET or an unconfirmed POST: the confirm step; a confirmed POST declares."""
+    if not confirmed():
+        order = queries.get_order(db(), order_id)
+        if order.state == "received":
+            return confirm_page(declare_confirmation(order))
+        if request.method == "GET":
+            return redirect(url_for("orders.detail", order_id=order_id))
     try:
         order, listing = declaring.declare(db(), order_id, settings=settings())
     except DomainError as exc:
@@ -301,6 +358,7 @@ def messages():
 def message_xml(guid: str):
     """One message exactly as it sits in the outbox."""
     message = get_message(db(), guid)
-    return Response(message.xml.encode("utf-8"), headers={
+    xml = message.xml if current_user.has_role(*SEES_PERSONAL_DATA) else mask_xml(message.xml)
+    return Response(xml.encode("utf-8"), headers={
         "Content-Type": "application/xml; charset=utf-8",
         "Content-Disposition": f'inline; filename="{message.message_type}_{message.guid}.xml"'})

@@ -34,6 +34,7 @@ from wms.inbound.models import RECEIPT_STATES, Discrepancy, EntryDeclaration, Re
 from wms.partners.models import Enterprise
 
 from ..paging import page_arg
+from .confirm import Confirmation, confirm_page, confirmed
 from ..auth import blueprint_roles, roles_required
 from ..db import db
 from ..errors import translate_error
@@ -341,11 +342,50 @@ def build_declaration(receipt_id: int):
                                "file it.", name=declaration.name))
 
 
+def _units(lines) -> str:
+    return num(sum((ln.qty for ln in lines), Decimal(0)))
+
+
+def file_confirmation(receipt: Receipt, declaration: EntryDeclaration) -> Confirmation:
+    return Confirmation(
+        title=_("File entry list %(name)s with customs?", name=declaration.name),
+        action=url_for("receipts.file_declaration", receipt_id=receipt.id),
+        back=url_for("receipts.detail", receipt_id=receipt.id),
+        message_types=[("ENTRY", _("Entry record list (bonded goods into the zone)"))],
+        document=declaration.name, lines=len(declaration.lines),
+        items=_units(declaration.lines), total=num(declaration.total_value),
+        button=_("File with customs"),
+        facts=[(_("Receipt"), receipt.name),
+               (_("Net weight"), f"{num(declaration.total_net_kg)} kg")])
+
+
+def release_confirmation(receipt: Receipt, declaration: EntryDeclaration,
+                         chosen: dict[int, str], note: str | None) -> Confirmation:
+    by_gnum = {ln.gnum: ln for ln in declaration.lines}
+    picked = [by_gnum[gnum] for gnum in chosen if gnum in by_gnum]
+    counts = {d: sum(1 for v in chosen.values() if v == d) for d in set(chosen.values())}
+    return Confirmation(
+        title=_("Record customs' decision on %(name)s?", name=declaration.name),
+        action=url_for("receipts.decisions", receipt_id=receipt.id),
+        back=url_for("receipts.detail", receipt_id=receipt.id),
+        message_types=[("ENTRY", _("Entry record list: customs' decision per item"))],
+        document=declaration.name, lines=len(picked), items=_units(picked),
+        total=num(sum((ln.total_price for ln in picked), Decimal(0))),
+        warning=_("Released goods become bonded stock and can be put away; this cannot be "
+                  "undone."),
+        button=_("Record the decision"),
+        facts=[(str(DECISION_TITLES.get(d, d)), str(n)) for d, n in sorted(counts.items())],
+        hidden=[(f"decision-{gnum}", v) for gnum, v in chosen.items()] +
+        ([("note", note)] if note else []))
+
+
 @bp.post("/<int:receipt_id>/declaration/file")
 @roles_required(*DECLARANTS)
 def file_declaration(receipt_id: int):
     receipt = load_receipt(receipt_id)
     declaration = declaration_of(receipt)
+    if not confirmed() and declaration is not None and declaration.state == "draft":
+        return confirm_page(file_confirmation(receipt, declaration))
     try:
         if declaration is None:
             raise ValidationError(N_("Build the declaration before filing it"),
@@ -374,6 +414,9 @@ def decisions(receipt_id: int):
         if not chosen:
             raise ValidationError(N_("Choose a decision for at least one item"),
                                   field="decision")
+        if not confirmed() and set(chosen.values()) & {"released", "rejected"}:
+            # a hold can be lifted later; a release or a rejection cannot
+            return confirm_page(release_confirmation(receipt, declaration, chosen, note))
         customs_decisions.decide(db(), declaration, chosen, note=note)
     except DomainError as exc:
         return _refused(receipt_id, exc)
@@ -473,7 +516,7 @@ def _declaration_or_404(receipt: Receipt) -> EntryDeclaration:
 def declaration_pdf(receipt_id: int):
     from wms.inbound.documents import declaration_pdf as render_pdf
     receipt = load_receipt(receipt_id)
-    pdf = render_pdf(_declaration_or_404(receipt))
+    pdf = render_pdf(_declaration_or_404(receipt), translate=_)
     return Response(pdf, mimetype="application/pdf", headers={
         "Content-Disposition": f'inline; filename="{_file_name(receipt, "-declaration.pdf")}"'})
 

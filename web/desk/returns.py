@@ -33,11 +33,12 @@ from wms.returns.rules import bonded_allowed, is_late
 
 from ..api.labels import label_response
 from ..paging import page_arg
+from .confirm import Confirmation, confirm_page, confirmed
 from ..auth import blueprint_roles, safe_next
 from ..csv_export import safe_writer
 from ..db import db
 from ..settings import settings
-from ..errors import translate_error
+from ..errors import translate_error, translated_params
 from ..idempotency import write
 
 bp = Blueprint("returns", __name__, url_prefix="/returns")
@@ -110,7 +111,7 @@ def stored_text(text: str | None) -> str:
     if found is None:
         return ""
     template, params = found
-    return _(template, **params) if params else _(template)
+    return _(template, **translated_params(params)) if params else _(template)
 
 
 # ------------------------------------------------------------------- helpers
@@ -193,7 +194,8 @@ def _payload() -> dict:
 def _flash_error(exc: DomainError) -> None:
     problems = getattr(exc, "problems", [])
     message = " · ".join(_("%(document)s disagrees: %(detail)s", document=_(p["document"]),
-                           detail=_(p["template"], **p["params"])) for p in problems) \
+                           detail=_(p["template"], **translated_params(p["params"])))
+                           for p in problems) \
         if problems else translate_error(exc)
     flash(message, "error")
 
@@ -265,24 +267,52 @@ def export_csv():
                     headers={"Content-Disposition": 'attachment; filename="returns.csv"'})
 
 
+ITEM_ROWS = 3
+
+
+def form_lines(form) -> list[dict] | None:
+    """The items the clerk named, or None for the whole order when (and only when) they
+    ticked it: a row with only a quantity or only an item number is refused, never read as
+    "the whole order"."""
+    lines = []
+    for i, (gnum, qty) in enumerate(zip(form.getlist("gnum"), form.getlist("qty"))):
+        gnum, qty = str(gnum).strip(), str(qty).strip()
+        if gnum and qty:
+            lines.append({"gnum": gnum, "qty": qty})
+        elif qty:
+            raise ValidationError(N_("Row %(row)s: say which item (item no.) the quantity is "
+                                     "for"), field=f"lines[{i}].gnum", row=i + 1)
+        elif gnum:
+            raise ValidationError(N_("Row %(row)s: say how many of item %(gnum)s come back"),
+                                  field=f"lines[{i}].qty", row=i + 1, gnum=gnum)
+    if lines and form.get("whole_order"):
+        raise ValidationError(N_("Either name the items or tick the whole order, not both"),
+                              field="whole_order")
+    if not lines and not form.get("whole_order"):
+        raise ValidationError(N_("Name the items coming back, or tick the whole order"),
+                              field="lines")
+    return lines or None
+
+
 @bp.route("/new", methods=["GET", "POST"])
 def new():
     require_clerk()
     form = request.form
     if request.method == "POST":
-        lines = []
-        for gnum, qty in zip(form.getlist("gnum"), form.getlist("qty")):
-            if str(gnum).strip() and str(qty).strip():
-                lines.append({"gnum": gnum.strip(), "qty": qty.strip()})
-        data = {"order": form.get("order"), "reason": form.get("reason"),
-                "buyer_choice": form.get("buyer_choice") or "refund",
-                "return_waybill_no": form.get("return_waybill_no"), "lines": lines or None,
-                "note": form.get("note")}
-        result = _run(lambda s: return_requests.create_request(s, data))
+        def use_case(s):
+            data = {"order": form.get("order"), "reason": form.get("reason"),
+                    "buyer_choice": form.get("buyer_choice") or "refund",
+                    "return_waybill_no": form.get("return_waybill_no"),
+                    "lines": form_lines(form), "note": form.get("note")}
+            return return_requests.create_request(s, data)
+        result = _run(use_case)
         if result:
             flash(_("Return %(name)s created.", name=result.request.name), "ok")
             return redirect(url_for("returns.detail", request_id=result.request.id))
-    return render_template("returns/new.html", form=form)
+    rows = list(zip(form.getlist("gnum"), form.getlist("qty")))
+    rows += [("", "")] * (ITEM_ROWS - len(rows))
+    return render_template("returns/new.html", form=form, rows=rows), \
+        422 if request.method == "POST" else 200
 
 
 @bp.get("/<int:request_id>")
@@ -297,12 +327,33 @@ def detail(request_id: int):
                            problems=declaration.declarable_problems(session, r),
                            deadline=deadline_info(r), can_edit=can_edit(),
                            can_approve=current_user.has_role("supervisor"), grades=GRADES,
-                           dispositions=DISPOSITIONS, bonded=bonded, why_not=why_not)
+                           dispositions=DISPOSITIONS, bonded=bonded, why_not=why_not,
+                           unit_grades=inspection.unit_grades)
+
+
+def declare_confirmation(r: ReturnRequest) -> Confirmation:
+    units = sum((ln.qty for ln in r.lines), 0)
+    return Confirmation(
+        title=_("File return application %(name)s with customs?", name=r.name),
+        action=url_for("returns.declare", request_id=r.id),
+        back=url_for("returns.detail", request_id=r.id),
+        message_types=[("CEB625", _("Return application"))],
+        document=r.name, lines=len(r.lines), items=queries.num(units),
+        total=f"{r.refund_amount:,.2f}", button=_("File with customs"),
+        facts=[(_("Order"), r.order.order_no), (_("Reason"), r.reason)])
 
 
 @bp.post("/<int:request_id>/declare")
 def declare(request_id: int):
     require_clerk()
+    if not confirmed():
+        session = db()
+        r = queries.find_request(session, request_id)
+        current = queries.declaration_of(session, r)
+        if not r.late and r.state in queries.OPEN_STATES and \
+                (current is None or current.state == "rejected") and \
+                not declaration.check_documents(session, r):
+            return confirm_page(declare_confirmation(r))
     _run(lambda s: declaration.declare_return(s, queries.find_request(s, request_id),
                                               settings=settings()),
          _("Return application (CEB625) is in the customs outbox."))
@@ -323,7 +374,8 @@ def grade(request_id: int, gnum: int):
     require_clerk()
     _run(lambda s: inspection.grade_line(s, queries.find_request(s, request_id), gnum,
                                          request.form.get("grade", ""),
-                                         request.form.get("reason")), _("Graded."))
+                                         request.form.get("reason"),
+                                         units=request.form.get("units") or None), _("Graded."))
     return redirect(url_for("returns.detail", request_id=request_id))
 
 
@@ -379,6 +431,14 @@ def match(parcel_id: int):
     return redirect(url_for("returns.index") + "#parcels")
 
 
+@bp.post("/parcels/<int:parcel_id>/remove")
+def remove(parcel_id: int):
+    require_clerk()
+    if _run(lambda s: receiving.remove_parcel_by_id(s, parcel_id, request.form.get("reason"))):
+        flash(_("Parcel removed from its batch."), "ok")
+    return redirect(url_for("returns.index") + "#parcels")
+
+
 @bp.post("/batches/<int:batch_id>/arrive")
 def arrive(batch_id: int):
     require_clerk()
@@ -421,11 +481,16 @@ def js_strings() -> dict[str, str]:
         "sent": _("Sent:"), "unlabelled": _("Unlabelled parcel"),
         "arrive_confirm": _("All parcels of this batch enter the bonded zone now?"),
         "graded": _("Graded"),
+        "remove": _("Remove"), "undo": _("Undo last scan"),
+        "all_units": _("All units"), "unit": _("Unit %(n)s"),
+        "remove_confirm": _("Remove this parcel from the batch? It was scanned by mistake."),
+        "misscan": _("Scanned by mistake (handheld)"),
     }
 
 
 def _hh(template: str, flow: str, **context):
     urls = {"scan": url_for("returns.api_scan"), "arrive": url_for("returns.api_arrive"),
+            "undo": url_for("returns.api_undo"), "remove": url_for("returns.api_remove"),
             "grade": url_for("returns.api_grade"), "lookup": url_for("returns.api_lookup")}
     return render_template(template, flow=flow, hh_urls=urls, hh_i18n=js_strings(), **context)
 
@@ -462,6 +527,39 @@ def api_scan():
     return write(payload, use_case)
 
 
+@bp.post("/m/api/undo")
+def api_undo():
+    """Undo this person's last scan into the open batch (an audited removal)."""
+    require_clerk()
+    payload = _payload()
+    code = warehouse().code
+
+    def use_case(session):
+        wh = queries.returns_warehouse(session, code)
+        parcel_id = receiving.last_scan_id(session, wh)
+        removed = receiving.undo_last_scan(session, wh)
+        return 201, {"ok": True, "id": parcel_id, "code": removed,
+                     "message": _("Last scan undone: %(code)s",
+                                  code=removed or _("Unlabelled parcel"))}
+    return write(payload, use_case)
+
+
+@bp.post("/m/api/remove")
+def api_remove():
+    """Remove one mis-scanned parcel of the open batch, named by its id."""
+    require_clerk()
+    payload = _payload()
+
+    def use_case(session):
+        parcel = queries.get_parcel(session, payload.get("parcel"))
+        parcel_id, code = parcel.id, parcel.code
+        receiving.remove_parcel(session, parcel, payload.get("reason"))
+        return 201, {"ok": True, "id": parcel_id, "code": code,
+                     "message": _("Parcel %(code)s removed from the batch.",
+                                  code=code or _("Unlabelled parcel"))}
+    return write(payload, use_case)
+
+
 @bp.post("/m/api/arrive")
 def api_arrive():
     require_clerk()
@@ -488,7 +586,11 @@ def api_lookup():
                     "lines": [{"gnum": ln.gnum, "sku": ln.product.sku,
                                "name": ln.product.name_zh, "qty": queries.num(ln.qty),
                                "grade": ln.grade, "grade_title": title("grade", ln.grade)
-                               if ln.grade else None} for ln in r.lines]})
+                               if ln.grade else None,
+                               "units": [{"unit": i + 1, "grade": g,
+                                          "grade_title": title("grade", g) if g else None}
+                                         for i, g in enumerate(inspection.unit_grades(ln))]}
+                              for ln in r.lines]})
 
 
 @bp.post("/m/api/grade")
@@ -501,10 +603,11 @@ def api_grade():
         r = queries.find_request(session, payload.get("return"))
         line = inspection.grade_line(session, r, payload.get("gnum"),
                                      payload.get("grade") or "", payload.get("reason"),
-                                     save_photo(photo_data) if photo_data else None)
+                                     save_photo(photo_data) if photo_data else None,
+                                     units=payload.get("units"))
         return 201, {"ok": True, "return": r.name, "state": r.state, "gnum": line.gnum,
-                     "grade": line.grade,
+                     "grade": line.grade, "units": inspection.unit_grades(line),
                      "message": _("%(name)s item %(gnum)s: %(grade)s", name=r.name,
-                                  gnum=line.gnum, grade=title("grade", line.grade))}
+                                  gnum=line.gnum, grade=title("grade", payload.get("grade")))}
     return write(payload, use_case)
 

@@ -45,3 +45,45 @@ def in_english(text: str | None) -> str:
         return template % params if params else template
     except (KeyError, TypeError, ValueError):
         return template
+
+
+def _n(text: str) -> str:
+    """Marks a word for the catalog (``N_``) without importing wms.core.errors here."""
+    return text
+
+
+N_ = _n
+
+# The states, statuses, grades and decisions records are in, as messages name them
+# ("Return %(name)s is %(state)s"): a page says the word in its reader's language.
+STATE_WORDS = {
+    "acknowledged": N_("acknowledged"), "approved": N_("approved"), "arrived": N_("arrived"),
+    "booked": N_("booked"), "cancelled": N_("cancelled"), "closed": N_("closed"),
+    "counting": N_("counting"), "decided": N_("decided"), "declared": N_("declared"),
+    "delivered": N_("delivered"), "done": N_("done"), "draft": N_("draft"),
+    "expected": N_("expected"), "filed": N_("filed"), "held": N_("held"),
+    "in_transit": N_("in transit"), "inspected": N_("inspected"), "open": N_("open"),
+    "packed": N_("packed"), "picked": N_("picked"), "picking": N_("picking"),
+    "planned": N_("planned"), "received": N_("received"), "rejected": N_("rejected"),
+    "released": N_("released"), "requested": N_("requested"), "reserved": N_("reserved"),
+    "sent": N_("sent"), "shipped": N_("shipped"), "stored": N_("stored"),
+    "tallied": N_("tallied"), "tallying": N_("tallying"), "to_approve": N_("to approve"),
+    "pending": N_("pending"), "bonded": N_("bonded"), "export": N_("export supervision"),
+    "new": N_("as new"), "open_box": N_("open box"), "damaged": N_("damaged"),
+    "scrap": N_("scrap"), "unidentified": N_("unidentified"), "matched": N_("matched"),
+    "failed": N_("failed"), "accepted": N_("accepted"),
+}
+# Parameters of stored and raised messages that hold one of those words.
+STATE_PARAMS = ("state", "current", "status", "decision", "grade")
+
+
+def state_word(value: str) -> str:
+    """The catalog word of a state (to be passed through gettext), else the value itself."""
+    return STATE_WORDS.get(value, value)
+
+# A location's usage as messages name it ("%(usage)s"): said in the reader's language.
+USAGE_WORDS = {
+    "view": N_("group of locations"), "internal": N_("internal"), "supplier": N_("supplier"),
+    "customer": N_("customer"), "inventory": N_("inventory loss"), "transit": N_("transit"),
+    "customs": N_("customs hold"), "scrap": N_("scrap"),
+}

@@ -16,6 +16,8 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from wms.core.messages import state_word
+
 from .models import Discrepancy, EntryDeclaration, Receipt
 
 FONT = "STSong-Light"
@@ -59,9 +61,9 @@ def _table(rows, widths, cell):
     return table
 
 
-def _head(receipt: Receipt, body) -> list:
+def _head(receipt: Receipt, body, translate) -> list:
     facts = [
-        f"收货单 Receipt: {receipt.name} · 状态 {receipt.state}",
+        f"收货单 Receipt: {receipt.name} · 状态 {translate(state_word(receipt.state))}",
         f"货主 Owner: {receipt.owner.name} ({receipt.owner.customs_code})",
         f"仓库 Warehouse: {receipt.warehouse.name} · 账册 {receipt.warehouse.ems_no or '—'}",
         f"供应商 Supplier: {receipt.supplier} · 贸易方式 {receipt.trade_mode}",
@@ -81,7 +83,8 @@ def discrepancy_report_pdf(receipt: Receipt, discrepancies: list[Discrepancy],
     doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm,
                             topMargin=15 * mm, bottomMargin=15 * mm,
                             title=f"Discrepancy report {receipt.name}")
-    story = [Paragraph("理货差异报告 Tally discrepancy report", title), *_head(receipt, body),
+    story = [Paragraph("理货差异报告 Tally discrepancy report", title),
+             *_head(receipt, body, translate),
              Spacer(1, 6 * mm)]
     if discrepancies:
         rows = [["类型 Kind", "商品 Product", "批次 Lot", "预报 Advised", "理货 Tallied",
@@ -101,7 +104,10 @@ def discrepancy_report_pdf(receipt: Receipt, discrepancies: list[Discrepancy],
     return buffer.getvalue()
 
 
-def declaration_pdf(declaration: EntryDeclaration) -> bytes:
+def declaration_pdf(declaration: EntryDeclaration,
+                    translate=lambda template: template) -> bytes:
+    """``translate`` says the receipt's state and each item's decision in the reader's
+    language (the edge's gettext)."""
     title, body, cell = _styles()
     receipt = declaration.receipt
     buffer = io.BytesIO()
@@ -112,7 +118,7 @@ def declaration_pdf(declaration: EntryDeclaration) -> bytes:
              Paragraph(f"GUID {declaration.guid} · 币制 CNY (142) · 总价 "
                        f"{_num(declaration.total_value)} · 净重 {_num(declaration.total_net_kg)} kg"
                        f" · 毛重 {_num(declaration.total_gross_kg)} kg", body),
-             *_head(receipt, body), Spacer(1, 5 * mm)]
+             *_head(receipt, body, translate), Spacer(1, 5 * mm)]
     rows = [["项号", "备案序号 Record no.", "商品编码 HS", "商品名称 / 规格", "原产国",
              "数量/单位", "法定数量 1", "法定数量 2", "单价", "总价", "净重 kg", "毛重 kg", "放行"]]
     for ln in declaration.lines:
@@ -120,7 +126,8 @@ def declaration_pdf(declaration: EntryDeclaration) -> bytes:
                      ln.origin_country, f"{_num(ln.qty)} / {ln.unit}",
                      f"{_num(ln.qty1)} / {ln.unit1}",
                      f"{_num(ln.qty2)} / {ln.unit2}" if ln.unit2 else "—", _num(ln.price),
-                     _num(ln.total_price), _num(ln.net_kg), _num(ln.gross_kg), ln.decision])
+                     _num(ln.total_price), _num(ln.net_kg), _num(ln.gross_kg),
+                     translate(state_word(ln.decision))])
     story.append(_table(rows, [10 * mm, 30 * mm, 22 * mm, 52 * mm, 14 * mm, 22 * mm,
                                22 * mm, 20 * mm, 16 * mm, 20 * mm, 16 * mm, 16 * mm,
                                14 * mm], cell))

@@ -51,16 +51,16 @@ RETURN_ORDERS = [
 ]
 # platform return no, order no, qty, reason, choice, stage
 RETURNS = [
-    ("SLX-RT-0001", "SLX2026112700101", 1, "不想要了 changed mind", "refund", "requested"),
-    ("SLX-RT-0002", "SLX2026112700102", 2, "发错货 wrong item sent", "exchange", "received"),
-    ("SLX-RT-0003", "SLX2026112700103", 1, "外包装破损 damaged box", "refund", "declared"),
-    ("SLX-RT-0004", "SLX2026112700104", 1, "不想要了 changed mind", "refund", "approved"),
+    ("SLX-RT-0001", "SLX2026112700101", 1, "不想要了", "refund", "requested"),
+    ("SLX-RT-0002", "SLX2026112700102", 2, "发错货", "exchange", "received"),
+    ("SLX-RT-0003", "SLX2026112700103", 1, "外包装破损", "refund", "declared"),
+    ("SLX-RT-0004", "SLX2026112700104", 1, "不想要了", "refund", "approved"),
     ("SLX-RT-0005", "SLX2026112700105", 2, "罐体凹陷 dented can", "refund", "scrap"),
-    ("SLX-RT-0006", "SLX2026112700106", 2, "不想要了 changed mind", "refund", "closed"),
-    ("SLX-RT-0007", "SLX2026112700107", 1, "过期退货 late return", "refund", "late"),
-    ("SLX-RT-0008", "SLX2026112700108", 1, "尺寸不合 wrong stage", "exchange", "in_batch"),
+    ("SLX-RT-0006", "SLX2026112700106", 2, "不想要了", "refund", "closed"),
+    ("SLX-RT-0007", "SLX2026112700107", 1, "过期退货", "refund", "late"),
+    ("SLX-RT-0008", "SLX2026112700108", 1, "段数买错", "exchange", "in_batch"),
 ]
-UNIDENTIFIED = ("RR987654321CN", "无面单, 内有奶粉一罐 no label outside, one tin of formula")
+UNIDENTIFIED = ("RR987654326CN", "无面单，内有奶粉一罐")
 
 
 def customs_gateway() -> FileGateway:
@@ -174,13 +174,13 @@ def load_returns_demo(session: Session) -> int:
             if stage == "late":
                 grade_line(session, request, 1, "open_box", "外盒压痕 creased box")
                 dispose_line(session, request, 1, "non_bonded",
-                                     reason="逾期 past the 45-day deadline")
+                                     reason="逾期：超过 45 天退货期限")
             continue
         declare_return(session, request)
         send_pending(session, gateway)
         if stage == "declared":
             continue
-        answer(session, request, "800", "退货放行 return released")
+        answer(session, request, "800", "退货放行")
         if stage == "approved":
             continue
         if stage == "scrap":

@@ -129,6 +129,9 @@ def _dispose(session: Session, items: list[Disposal], single: bool = False
             line.disposition, line.disposition_reason = "restock", reason
             moves.append(_Move(line, request, "stock", "bonded", KIND["restock"]))
         elif disposition == "exchange":
+            if why_not == "awaiting_customs":
+                raise _exchange_waits(request, declarations.get(request.id),
+                                      where(i, "disposition"))
             line.disposition = "exchange"
             exchanges.append((i, line, request, reason, item.product_code))
         elif disposition == "scrap":
@@ -197,6 +200,18 @@ def _restock_refused(request: ReturnRequest, why_not: str, field_name: str) -> D
     return RestockRefused(N_("Return %(name)s cannot be restocked as bonded: waiting for "
                              "customs to approve the return declaration (CEB626)"),
                           field=field_name, name=request.name)
+
+
+def _exchange_waits(request: ReturnRequest, declared, field_name: str) -> DomainError:
+    """A declared retail return is exchanged once customs answered: the goods it sends back
+    to stock, bonded or not, depend on the CEB626."""
+    if declared is None:
+        return RestockRefused(N_("Return %(name)s cannot be exchanged yet: declare it to "
+                                 "customs (CEB625) and wait for the answer (CEB626)"),
+                              field=field_name, name=request.name)
+    return RestockRefused(N_("Return %(name)s cannot be exchanged yet: waiting for customs to "
+                             "approve the return declaration (CEB626)"), field=field_name,
+                          name=request.name)
 
 
 def _done(request: ReturnRequest, line: ReturnLine) -> None:

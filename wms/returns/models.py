@@ -118,7 +118,31 @@ class ReturnLine(Audited, Base):
 
     request: Mapped[ReturnRequest] = relationship(back_populates="lines")
     product: Mapped[Product] = relationship(lazy="joined")
+    units: Mapped[list[ReturnUnit]] = relationship(back_populates="line",
+                                                   order_by="ReturnUnit.unit_no",
+                                                   cascade="all, delete-orphan")
     exchange_order: Mapped[SalesOrder | None] = relationship(foreign_keys=[exchange_order_id])
+
+
+class ReturnUnit(Audited, Base):
+    """One unit of a returned item as graded: two units of one item may differ (one as new,
+    one dented). The item's ``grade`` is the worst of its units once all are graded."""
+
+    __tablename__ = "return_unit"
+    __tracked__ = ("grade", "grade_reason")
+    __table_args__ = (UniqueConstraint("line_id", "unit_no"),
+                      CheckConstraint("unit_no > 0", name="unit_no"),
+                      CheckConstraint(_in("grade", GRADES), name="grade"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    line_id: Mapped[int] = mapped_column(ForeignKey("return_line.id", ondelete="CASCADE"))
+    unit_no: Mapped[int]
+    grade: Mapped[str] = mapped_column(String(10))
+    grade_reason: Mapped[str | None] = mapped_column(String(200))
+    photo: Mapped[str | None] = mapped_column(String(200))
+    graded_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+    line: Mapped[ReturnLine] = relationship(back_populates="units")
 
 
 class ConsolidationBatch(StateMachine, Sequenced, Audited, Base):

@@ -15,12 +15,15 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from wms.core.audit import AuditEvent
+from wms.core.context import current_actor
 from wms.core.messages import stored_message
 from wms.core.db import utcnow
 from wms.core.errors import N_, Conflict, NotFound, ValidationError
+from wms.inventory.barcodes import classify
 from wms.inventory.models import StockMove, Warehouse
 from wms.inventory.services import MoveLine, new_document, post_moves, virtual_location
 from wms.outbound.models import OrderLine, Parcel, SalesOrder, Waybill
@@ -157,6 +160,7 @@ def receive_parcels(session: Session, scans: list[ParcelScan], *, warehouse: War
                                      "describe an unlabelled parcel"), field=where)
         if len(code) > 60:
             raise ValidationError(N_("At most %(n)s characters"), field=where, n=60)
+        verify_check_digit(code, where)
         clean.append((code, notes, scan.photo))
     codes = {code for code, _n, _p in clean if code}
     by_code = {p.code: p for p in session.scalars(select(ReturnParcel).where(
@@ -201,11 +205,95 @@ def receive_parcels(session: Session, scans: list[ParcelScan], *, warehouse: War
     return results
 
 
+CHECKED_KINDS = ("s10", "awb", "container")
+
+
+def verify_check_digit(code: str, field_name: str = "code") -> None:
+    """A code shaped like an S10 item, an air waybill or a container number must carry its
+    right check digit: a misread is refused (scan again), never kept as an unidentified
+    parcel that someone must later match by hand."""
+    if not code:
+        return
+    scan = classify(code)
+    if scan.kind in CHECKED_KINDS and not scan.valid:
+        problem = scan.problems[0]
+        raise ValidationError(problem.template, field=field_name, **problem.params)
+
+
 def scan_parcel(session: Session, code: str | None, *, warehouse: Warehouse,
                 notes: str | None = None, photo: str | None = None) -> ScanResult:
     """One parcel at the scanner: ``receive_parcels`` with one scan (errors name ``code``)."""
     return receive_parcels(session, [ParcelScan(code, notes, photo)], warehouse=warehouse,
                            field_prefix="code")[0]
+
+
+# ------------------------------------------------------------------------------ corrections
+
+REMOVED = N_("Parcel %(code)s removed from batch %(batch)s: %(reason)s")
+UNDONE = N_("Scan of %(code)s undone in batch %(batch)s")
+
+
+def remove_parcel(session: Session, parcel: ReturnParcel, reason: str | None, *,
+                  undo: bool = False) -> ConsolidationBatch:
+    """Take a mis-scanned parcel out of its open batch: its row goes (the code may be
+    scanned again), and the audit trail keeps who removed which code and why. Only while
+    its batch is open: once arrived, its goods are on the ledger. The batch is locked so a
+    parcel is not removed while the batch arrives."""
+    batch = _lock_batch(session, parcel.batch)
+    parcel = session.scalars(select(ReturnParcel).where(ReturnParcel.id == parcel.id)
+                             .execution_options(populate_existing=True)).one_or_none()
+    if parcel is None:
+        raise NotFound(N_("No such parcel"), field="parcel")
+    if batch.state != "open" or parcel.state == "arrived":
+        raise Conflict(N_("Parcel %(code)s arrived with batch %(name)s: it cannot be removed"),
+                       field="parcel", code=parcel.code or parcel.id, name=batch.name)
+    reason = (reason or "").strip()[:200]
+    if not reason and not undo:
+        raise ValidationError(N_("Say why the parcel is removed"), field="reason")
+    params = {"code": parcel.code or parcel.id, "batch": batch.name}
+    note = stored_message(UNDONE, params) if undo else \
+        stored_message(REMOVED, {**params, "reason": reason})
+    actor = current_actor()
+    session.add(AuditEvent(
+        model="return_parcel", record_id=parcel.id, kind="delete", field="code",
+        old_value=parcel.code, new_value=None, note=note,
+        user_id=actor.user_id, user_login=actor.login, at=utcnow()))
+    session.flush()
+    session.expunge(parcel)
+    session.execute(delete(ReturnParcel).where(ReturnParcel.id == parcel.id))
+    session.flush()
+    return batch
+
+
+def _last_scan(session: Session, warehouse: Warehouse) -> ReturnParcel | None:
+    if current_actor().user_id is None:
+        return None  # a scan is undone by the person who made it
+    return session.scalars(select(ReturnParcel).join(ConsolidationBatch).where(
+        ConsolidationBatch.warehouse_id == warehouse.id, ConsolidationBatch.state == "open",
+        ReturnParcel.created_by_id == current_actor().user_id)
+        .order_by(ReturnParcel.id.desc()).limit(1)).first()
+
+
+def last_scan_id(session: Session, warehouse: Warehouse) -> int | None:
+    """The id of the parcel ``undo_last_scan`` would take back."""
+    parcel = _last_scan(session, warehouse)
+    return parcel.id if parcel else None
+
+
+def undo_last_scan(session: Session, warehouse: Warehouse) -> str | None:
+    """The acting person's last scan into the warehouse's open batch is taken back (an
+    audited removal); answers the code it had (None for an unlabelled parcel)."""
+    parcel = _last_scan(session, warehouse)
+    if parcel is None:
+        raise NotFound(N_("You have no scan to undo in the open batch"), field="parcel")
+    code = parcel.code
+    remove_parcel(session, parcel, None, undo=True)
+    return code
+
+
+def remove_parcel_by_id(session: Session, parcel_id: Any, reason: str | None
+                        ) -> ConsolidationBatch:
+    return remove_parcel(session, get_parcel(session, parcel_id), reason)
 
 
 # ------------------------------------------------------------------------------ goods in
