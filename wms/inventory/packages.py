@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from wms.core.errors import N_, Conflict, ValidationError
+from wms.core.errors import N_, Conflict, NotFound, ValidationError
 from wms.core.sequence import next_number
 from wms.logistics.identifiers import make_sscc, validate_sscc
 
@@ -52,3 +52,43 @@ def nest_package(session: Session, child: Package, parent: Package | None) -> No
 
 def get_package_by_sscc(session: Session, sscc: str) -> Package | None:
     return session.scalar(select(Package).where(Package.sscc == sscc))
+
+
+def unnest_package(session: Session, child: Package) -> Package | None:
+    """Take ``child`` out of the package it is in; the package it was in is returned."""
+    if child.parent_id is None:
+        raise ValidationError(N_("Package %(sscc)s is not inside another package"),
+                              field="sscc", sscc=child.sscc)
+    parent = child.parent
+    nest_package(session, child, None)
+    return parent
+
+
+def package_by_sscc(session: Session, sscc: str, field: str = "sscc") -> Package:
+    """A package the acting user may see, by its SSCC as scanned or typed."""
+    from wms.core.scoping import visible_owner
+    number = validate_sscc(sscc, field)
+    package = get_package_by_sscc(session, number)
+    if package is None or (package.owner_id is not None and not visible_owner(package.owner_id)):
+        raise NotFound(N_("No package with SSCC %(sscc)s"), field=field, sscc=number)
+    return package
+
+
+def nest_by_sscc(session: Session, child_sscc: str, parent_sscc: str) -> Package:
+    """The desk's door: a carton onto a pallet, a pallet into a bag, named by SSCC. Both in
+    the same place (or the child nowhere yet) and of the same owner when both have one."""
+    child = package_by_sscc(session, child_sscc, "sscc")
+    parent = package_by_sscc(session, parent_sscc, "parent")
+    if child.id == parent.id:
+        raise ValidationError(N_("Package %(sscc)s cannot be packed into itself"),
+                              field="parent", sscc=child.sscc)
+    if child.owner_id and parent.owner_id and child.owner_id != parent.owner_id:
+        raise ValidationError(N_("Package %(sscc)s belongs to another owner"),
+                              field="parent", sscc=parent.sscc)
+    if child.location_id is not None and child.location_id != parent.location_id:
+        raise ValidationError(N_("Package %(sscc)s is in another place: move it there first"),
+                              field="parent", sscc=parent.sscc)
+    nest_package(session, child, parent)
+    child.location_id = parent.location_id
+    session.flush()
+    return child
