@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import DateTimeLocalField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from wms.core.errors import N_, DomainError, ValidationError
@@ -46,16 +47,18 @@ class UploadForm(FlaskForm):
                                                                   Length(max=2_000_000)])
 
 
-def code_choices() -> dict:
-    """The mapped codes by scheme, as the select's groups: ``rail:DEPA`` → "DEPA · Departed"."""
-    groups = {}
+def code_choices() -> list[SelectChoice]:
+    """The mapped codes in groups by scheme: ``rail:DEPA`` → "DEPA · Departed"."""
+    choices = []
     for scheme in ("wms", "rail", "iata", "upu"):
-        table = SCHEMES[scheme]
-        groups[str(SCHEME_TITLES[scheme])] = [
-            (f"{scheme}:{code}", str(MILESTONE_TITLES.get(milestone, milestone))
-             if scheme == "wms" else f"{code} · {MILESTONE_TITLES.get(milestone, milestone)}")
-            for code, milestone in table.items() if code not in ALIASES.get(scheme, ())]
-    return groups
+        group = str(SCHEME_TITLES[scheme])
+        choices += [SelectChoice(f"{scheme}:{code}", str(MILESTONE_TITLES.get(milestone, milestone))
+                                 if scheme == "wms" else
+                                 f"{code} · {MILESTONE_TITLES.get(milestone, milestone)}",
+                                 optgroup=group)
+                    for code, milestone in SCHEMES[scheme].items()
+                    if code not in ALIASES.get(scheme, ())]
+    return choices
 
 
 class EventForm(FlaskForm):
@@ -70,16 +73,18 @@ class EventForm(FlaskForm):
     node = SelectField(_l("Place"), validators=[Optional()])
     time = DateTimeLocalField(_l("Time"), validators=[DataRequired()])
     classifier = SelectField(_l("Planned, estimated or actual"), default="ACT",
-                             choices=[(c, CLASSIFIER_TITLES[c]) for c in CLASSIFIERS])
+                             choices=[SelectChoice(c, CLASSIFIER_TITLES[c])
+                                      for c in CLASSIFIERS])
     note = StringField(_l("Note"), validators=[Optional(), Length(max=200)])
 
 
 def _event_form() -> EventForm:
     form = EventForm()
     form.code.choices = code_choices()
-    form.unit_kind.choices = [("", "—")] + [(k, str(v)) for k, v in KIND_CHOICES.items()]
-    form.node.choices = [("", "—")] + [(n.code, f"{n.code} · {n.name_zh or n.name}")
-                                       for n in list_nodes(db())]
+    form.unit_kind.choices = [SelectChoice("", "—")] + [SelectChoice(k, str(v))
+                                                        for k, v in KIND_CHOICES.items()]
+    form.node.choices = [SelectChoice("", "—")] + [
+        SelectChoice(n.code, f"{n.code} · {n.name_zh or n.name}") for n in list_nodes(db())]
     return form
 
 

@@ -30,7 +30,8 @@ class LaneForm(FlaskForm):
     code = StringField(_l("Code"), validators=[Optional(), Length(max=30)])
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     mode = SelectField(_l("Mode"), choices=[SelectChoice(m, MODE_TITLES[m]) for m in MODES])
-    carriage_mode = SelectField(_l("Carried by (mail only)"), choices=[SelectChoice("", "—")] + [
+    carriage_mode = SelectField(_l("Carried by (mail only)"), validate_choice=False, choices=[
+        SelectChoice("", "—")] + [
         SelectChoice(m, MODE_TITLES[m]) for m in CARRIAGE_MODES])
     stops = TextAreaField(_l("Stops (node codes in order, one per line)"),
                           validators=[DataRequired(), Length(max=2000)])

@@ -14,9 +14,11 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import (BooleanField, DateTimeLocalField, FieldList, Form, FormField, SelectField,
                      StringField, TextAreaField)
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
 from wms.core.errors import DomainError
+from wms.core.parsing import ascii_id
 from wms.inventory.models import Warehouse
 from wms.logistics.models import CARRIAGE_MODES, MODES
 from wms.logistics.network import list_nodes
@@ -95,11 +97,13 @@ class NewLegForm(FlaskForm):
 
 
 def _choices(leg: LegForm, nodes) -> None:
-    leg.mode.choices = [("", "—")] + [(m, MODE_TITLES[m]) for m in MODES]
-    places = [("", "—")] + [(n.code, f"{n.code} · {n.name_zh or n.name}") for n in nodes]
+    none = SelectChoice("", "—")
+    leg.mode.choices = [none] + [SelectChoice(m, MODE_TITLES[m]) for m in MODES]
+    places = [none] + [SelectChoice(n.code, f"{n.code} · {n.name_zh or n.name}") for n in nodes]
     leg.from_node.choices = places
     leg.to_node.choices = places
-    leg.carriage_mode.choices = [("", "—")] + [(m, MODE_TITLES[m]) for m in CARRIAGE_MODES]
+    leg.carriage_mode.choices = [none] + [SelectChoice(m, MODE_TITLES[m])
+                                          for m in CARRIAGE_MODES]
 
 
 def show_error(form: FlaskForm, exc: DomainError) -> None:
@@ -144,9 +148,10 @@ def shipment_new():
     owners = session.scalars(select(Enterprise).where(Enterprise.active)
                              .order_by(Enterprise.customs_code)).all()
     warehouses = session.scalars(select(Warehouse).order_by(Warehouse.code)).all()
-    form.owner.choices = [("", "—")] + [(str(o.id), f"{o.customs_code} · {o.name}")
-                                        for o in owners]
-    form.warehouse.choices = [("", "—")] + [(w.code, f"{w.code} · {w.name}") for w in warehouses]
+    form.owner.choices = [SelectChoice("", "—")] + [
+        SelectChoice(str(o.id), f"{o.customs_code} · {o.name}") for o in owners]
+    form.warehouse.choices = [SelectChoice("", "—")] + [
+        SelectChoice(w.code, f"{w.code} · {w.name}") for w in warehouses]
     for leg in form.legs:
         _choices(leg.form, nodes)
     status = 200
@@ -154,7 +159,7 @@ def shipment_new():
         rows = [leg.form for leg in form.legs if leg.form.mode.data]
         try:
             shipment = create_shipment(
-                session, owner_id=int(form.owner.data) if form.owner.data.isdigit() else None,
+                session, owner_id=ascii_id(form.owner.data),
                 warehouse_code=form.warehouse.data or None, reference=form.reference.data,
                 note=form.note.data or None, legs=[row.given() for row in rows],
                 book=bool(form.book.data), leg_fields="always")

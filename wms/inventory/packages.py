@@ -92,3 +92,31 @@ def nest_by_sscc(session: Session, child_sscc: str, parent_sscc: str) -> Package
     child.location_id = parent.location_id
     session.flush()
     return child
+
+
+def make_package(session: Session, *, warehouse: str, kind: str, location: str | None = None,
+                 sscc: str | None = None, owner: str | None = None,
+                 parent: str | None = None) -> Package:
+    """The desk's door for a new pallet, carton or bag, named by codes: the warehouse, the
+    location's barcode, the owner's customs code, the SSCC of the package it goes into
+    (then it stands where that one stands)."""
+    from .resolve import find_location, owner_by_code
+    found = session.scalar(select(Warehouse).where(Warehouse.code == (warehouse or "").strip()))
+    if found is None:
+        raise NotFound(N_("No warehouse %(code)s"), field="warehouse", code=warehouse)
+    place = find_location(session, location, "location") if location else None
+    if place is not None and place.warehouse_id != found.id:
+        raise ValidationError(N_("%(code)s is not a location of warehouse %(warehouse)s"),
+                              field="location", code=location, warehouse=found.code)
+    holder = package_by_sscc(session, parent, "parent") if parent else None
+    if holder is not None and place is not None and holder.location_id != place.id:
+        raise ValidationError(N_("Package %(sscc)s is in another place: move it there first"),
+                              field="parent", sscc=holder.sscc)
+    owner_id = owner_by_code(session, owner.strip(), "owner").id if owner else None
+    if holder is not None and owner_id and holder.owner_id not in (None, owner_id):
+        raise ValidationError(N_("Package %(sscc)s belongs to another owner"),
+                              field="parent", sscc=holder.sscc)
+    if holder is not None and place is None and holder.location_id is not None:
+        place = holder.location
+    return create_package(session, found, kind=kind, location=place, sscc=sscc or None,
+                          parent=holder, owner_id=owner_id)
