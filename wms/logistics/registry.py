@@ -114,12 +114,13 @@ def register_units(session: Session, rows: Sequence[UnitInput], *,
         if ref:
             field_of.setdefault(ref, f(i, "shipment"))
         checked.append((kind, number, scheme, ref))
-    taken = session.execute(select(TransportUnit.kind, TransportUnit.identifier).where(
-        tuple_(TransportUnit.kind, TransportUnit.identifier).in_(list(seen)))).first()
-    if taken is not None:
+    taken = [tuple(row) for row in session.execute(
+        select(TransportUnit.kind, TransportUnit.identifier).where(
+            tuple_(TransportUnit.kind, TransportUnit.identifier).in_(list(seen))))]
+    if taken:
+        first = min(taken, key=lambda key: seen[key])
         raise Conflict(N_("%(kind)s %(identifier)s is already registered"),
-                       field=f(seen[tuple(taken)], "identifier"), kind=taken[0],
-                       identifier=taken[1])
+                       field=f(seen[first], "identifier"), kind=first[0], identifier=first[1])
     shipments = _shipments(session, {ref for *_, ref in checked if ref}, field_of)
     # One multi-row INSERT (the ORM would insert a self-referencing table row by row) and
     # one of the audit rows; matched back by kind and number, not by RETURNING's order.
@@ -165,7 +166,7 @@ def update_unit(session: Session, unit_id: int, *, identifier: str | None = None
     if not unit.active:
         raise Conflict(N_("%(identifier)s is retired"), field="identifier",
                        identifier=unit.identifier)
-    if identifier is not None:
+    if identifier is not None and clean(identifier) != unit.identifier:
         number, scheme = checked_identifier(unit.kind, identifier)
         if number != unit.identifier:
             if _has_events(session, unit.id):
