@@ -11,7 +11,7 @@ import typing
 from dataclasses import dataclass
 from datetime import date
 
-from labels import layouts, records, zpl
+from labels import layouts, receptacle, records, zpl
 from labels.errors import LabelDataError
 from labels.pdf import PdfBackend
 from labels.stocks import STOCKS, Stock
@@ -36,6 +36,8 @@ KINDS = {k.name: k for k in (
     Kind("air_cargo", records.AirCargoLabel, layouts.air_cargo, "100x150", ("100x150",)),
     Kind("return", records.ReturnLabel, layouts.return_label, "100x150", ("100x150",)),
     Kind("placard", records.PlacardLabel, layouts.placard, "a4-landscape", ("a4-landscape",)),
+    Kind("receptacle", receptacle.ReceptacleLabel, receptacle.receptacle, "100x150",
+         ("100x150",)),
 )}
 
 

@@ -234,7 +234,11 @@ def test_csv_upload_is_all_or_nothing_and_names_the_line(client, db):
     response = client.post("/dispatch/events/upload", data={"source": "rail:crct",
                                                            "text": bad})
     assert response.status_code == 422
-    assert "line 4: time" in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    # The row as a spreadsheet numbers it (header = row 1), the column by its header, and
+    # the row itself with the bad cell marked.
+    assert re.search(r'<th class="is-bad">time</th>', page)
+    assert re.search(r'<tbody><tr><th>4</th>.*<td class="is-bad">yesterday</td>', page)
     assert events_count(db) == before
     import io
     response = client.post("/dispatch/events/upload", data={

@@ -270,3 +270,87 @@ UNIT_LOADING = Schema("UnitLoadingResult", (
     Field("accepted", "integer", True, "1 when recorded now"),
     Field("duplicates", "integer", True, "1 when this scan id was already recorded"),
 ), "The loading scanner's answer.")
+
+# ---------------------------------------------------------------- registry (units, network)
+
+REGISTERED = ("train", "wagon", "container", "uld", "flight", "bag", "pallet", "parcel")
+UNIT_ROW = Schema("TransportUnitRow", (
+    *UNIT.fields,
+    Field("shipment", "string", True, "the shipment's name it travels on", nullable=True),
+    Field("active", "boolean", True, "false once retired"),
+), "A registered transport unit.")
+UNIT_IN = Schema("TransportUnitInput", (
+    Field("kind", "string", True, enum=REGISTERED),
+    Field("identifier", "string", True, "checked as its kind is printed: ISO 6346 "
+          "(container), IATA ULD (AKE12345CA), UPU receptacle id of 29 characters (bag), S10 "
+          "(postal item), SSCC (pallet), UIC check digit (12-digit wagon)", max_length=40),
+    Field("shipment", "string", description="the shipment it travels on: id, name or "
+          "reference", max_length=60, nullable=True),
+), "One unit to register.")
+UNITS_IN = Schema("TransportUnitsInput", (
+    Field("units", "array", True, "all or nothing; errors name units[i].field",
+          items=UNIT_IN, max_items=1000),
+    IDEMPOTENCY,
+), "Units to register.")
+UNITS = Schema("TransportUnitsResult", (
+    Field("units", "array", True, items=UNIT_ROW),
+), "The units registered.")
+UNIT_EDIT = Schema("TransportUnitEdit", (
+    Field("identifier", "string", description="a corrected number (only while no event "
+          "names the unit)", max_length=40),
+    Field("shipment", "string", description="the shipment it travels on; empty string: "
+          "none", max_length=60, nullable=True),
+), "What may change on a unit.")
+NODE_IN = Schema("RouteNodeInput", (
+    Field("code", "string", True, "2-20 letters, digits or _ - / .; never changes",
+          max_length=20),
+    Field("name", "string", True, max_length=120),
+    Field("name_zh", "string", max_length=120, nullable=True),
+    Field("kind", "string", True, enum=NODE_KINDS),
+    Field("country", "string", True, "ISO 3166 alpha-2", max_length=2),
+    Field("latitude", "number", True, minimum=-90, maximum=90),
+    Field("longitude", "number", True, minimum=-180, maximum=180),
+    Field("unlocode", "string", max_length=5, nullable=True),
+    Field("iata", "string", max_length=3, nullable=True),
+    Field("border", "boolean"),
+    Field("gauge_change", "boolean"),
+    Field("dwell_hours", "number", minimum=0, maximum=1440),
+), "A new route node.")
+NODE_EDIT = Schema("RouteNodeEdit", tuple(
+    Field(f.name, f.type, f.name in ("name", "kind", "country", "latitude", "longitude"),
+          f.description, f.enum, f.items, f.max_length, f.nullable, f.minimum, f.maximum)
+    for f in NODE_IN.fields if f.name != "code"), "A node's fields besides its code, all "
+    "given (what is left out takes its default).")
+LANE = Schema("RouteLane", (
+    Field("code", "string", True),
+    Field("name", "string", True),
+    Field("mode", "string", True, enum=MODES),
+    Field("carriage_mode", "string", True, nullable=True),
+    Field("active", "boolean", True),
+    Field("stops", "array", True, "node codes in order", items="string"),
+), "A mode's usual path as ordered stops.")
+LANE_FIELDS = (
+    Field("name", "string", True, max_length=200),
+    Field("mode", "string", True, enum=MODES),
+    Field("carriage_mode", "string", description="post only: what carries it", max_length=5,
+          nullable=True),
+    Field("stops", "array", True, "node codes in order, at least two", items="string",
+          max_items=60),
+    Field("active", "boolean"),
+)
+LANE_IN = Schema("RouteLaneInput", (
+    Field("code", "string", True, "2-30 letters, digits or _ - / .; never changes",
+          max_length=30), *LANE_FIELDS), "A new lane.")
+LANE_EDIT = Schema("RouteLaneEdit", LANE_FIELDS, "A lane's fields besides its code.")
+SHIPMENT_EDIT = Schema("ShipmentEdit", (
+    Field("reference", "string", max_length=60, nullable=True),
+    Field("note", "string", max_length=2000, nullable=True),
+), "The reference and the note.")
+LEG_EDIT = Schema("ShipmentLegEdit", tuple(
+    f for f in LEG_IN.fields if f.name in ("carrier_name", "service_ref", "transport_doc",
+                                           "house_doc", "planned_departure", "planned_arrival")
+), "What may change on a planned leg of a shipment that has not left (left out: kept; an "
+   "empty string clears a time).")
+RETIRED = Schema("Retired", (
+    Field("retired", "integer", True, "how many were retired"),
+), "Retired: kept for their history, no longer offered or loaded into.")

@@ -171,3 +171,4 @@ def package(package_id: int):
                            statuses=CUSTOMS_TITLES)
 
 
+from . import stock_packing  # noqa: E402,F401  (new packages, nesting, putaway rules)

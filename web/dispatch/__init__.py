@@ -6,7 +6,8 @@ through ``wms.logistics.queries``. Who may see what is in ``access``.
 """
 from __future__ import annotations
 
-from . import board, events, loading, network, shipments, webhooks  # noqa: F401  (views)
+from . import (board, events, labels, lanes, loading, network, shipment_forms,  # noqa: F401
+               shipments, units, webhooks)  # (views)
 from .access import bp
 from .format import register
 

@@ -115,4 +115,4 @@ def node_edit(node_id: int):
 @bp.get("/network/lanes")
 def lanes():
     return render_template("dispatch/lanes.html", rows=lane_figures(db()),
-                           config=DEFAULT_CONFIG)
+                           config=DEFAULT_CONFIG, can_edit=is_editor())

@@ -238,6 +238,7 @@ class PutawayRule(Audited, Base):
     then any) names a place; a location under it with room is suggested."""
 
     __tablename__ = "putaway_rule"
+    __tracked__ = ("location_id", "product_id", "category", "owner_id", "sequence")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     warehouse_id: Mapped[int] = mapped_column(ForeignKey("warehouse.id"))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from stdnum import ean, iso6346
+from stdnum import ean, iso6346, luhn
 
 from wms.core.errors import N_, ValidationError
 
@@ -192,3 +192,59 @@ def validate_gln(value: str, field: str = "gln") -> str:
 def validate_gsin(value: str, field: str = "gsin") -> str:
     """A GSIN (Global Shipment Identification Number): 17 digits, check digit verified."""
     return _gs1_key(value, (17,), N_("A GSIN has 17 digits"), field)
+
+
+# UPU S9 receptacle (mail bag) ---------------------------------------------------------------
+
+# Origin and destination office of exchange (6 each), mail category (A air, B SAL, C surface,
+# D priority by surface), subclass (2), last digit of the year, dispatch number (4),
+# receptacle serial (3), highest-receptacle indicator (0, 1, 9), registered/insured indicator
+# (0, 1, 9), weight in hectograms (4): 29 characters, no check digit.
+RECEPTACLE_PATTERN = re.compile(
+    r"^(?P<origin>[A-Z]{5}[A-Z0-9])(?P<destination>[A-Z]{5}[A-Z0-9])(?P<category>[A-D])"
+    r"(?P<subclass>[A-Z][A-Z0-9])(?P<year>[0-9])(?P<dispatch>[0-9]{4})(?P<serial>[0-9]{3})"
+    r"(?P<last>[019])(?P<registered>[019])(?P<weight>[0-9]{4})$")
+
+
+def validate_receptacle(value: str, field: str = "receptacle") -> str:
+    """A UPU receptacle identifier (S9), 29 characters, such as
+    CNLHWADEFRAAAUN60001001000125: origin and destination office of exchange, category,
+    subclass, year, dispatch, receptacle serial, indicators and weight."""
+    number = clean(value)
+    if len(number) != 29:
+        raise ValidationError(N_("A UPU receptacle id has 29 characters, like "
+                                 "CNLHWADEFRAAAUN60001001000125; this one has %(n)s"),
+                              field=field, n=len(number))
+    match = RECEPTACLE_PATTERN.match(number)
+    if not match:
+        raise ValidationError(N_("%(value)s is not a UPU receptacle id: two offices of "
+                                 "exchange, category A-D, subclass, year, dispatch, serial, "
+                                 "indicators and weight"), field=field, value=number)
+    if match["dispatch"] == "0000" or match["serial"] == "000":
+        raise ValidationError(N_("Dispatch and receptacle numbers start at 1"), field=field)
+    return number
+
+
+# IATA ULD and UIC wagon ---------------------------------------------------------------------
+
+# ULD type code (3 letters), serial (4 or 5 digits), owner: the airline's 2-character code.
+ULD_PATTERN = re.compile(r"^([A-Z]{3})([0-9]{4,5})([A-Z0-9]{2})$")
+UIC_WAGON_PATTERN = re.compile(r"^[0-9]{12}$")
+
+
+def validate_uld(value: str, field: str = "uld") -> str:
+    """An IATA ULD identifier such as AKE12345CA (no check digit)."""
+    number = clean(value, drop="-")
+    if not ULD_PATTERN.match(number):
+        raise ValidationError(N_("A ULD number is 3 letters, 4 or 5 digits and the owner's "
+                                 "2-character code, like AKE12345CA"), field=field)
+    return number
+
+
+def validate_uic_wagon(value: str, field: str = "wagon") -> str:
+    """A 12-digit UIC wagon number (Europe, the 1520 mm network), Luhn check digit verified."""
+    number = clean(value, drop="-.")
+    if not UIC_WAGON_PATTERN.match(number):
+        raise ValidationError(N_("A UIC wagon number has 12 digits"), field=field)
+    _check(number, number[-1], luhn.calc_check_digit(number[:-1]), field)
+    return number

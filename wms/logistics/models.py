@@ -76,6 +76,7 @@ class RouteLane(Base):
     """A usual path of one mode as an ordered list of nodes (its stops)."""
 
     __tablename__ = "route_lane"
+    __tracked__ = ("name", "mode", "carriage_mode", "active")
     __table_args__ = (UniqueConstraint("code"),
                       CheckConstraint(_in("mode", MODES), name="mode"),
                       CheckConstraint("carriage_mode IS NULL OR "
@@ -195,7 +196,7 @@ class TransportUnit(Audited, Base):
     """Parcel, bag, pallet, container, ULD, wagon, train or flight; units nest."""
 
     __tablename__ = "transport_unit"
-    __tracked__ = ("parent_id", "shipment_id")
+    __tracked__ = ("parent_id", "shipment_id", "identifier", "active")
     __table_args__ = (UniqueConstraint("kind", "identifier"),
                       CheckConstraint(_in("kind", UNIT_KINDS), name="kind"),
                       CheckConstraint("parent_id IS NULL OR parent_id <> id", name="not_self"),
@@ -215,6 +216,8 @@ class TransportUnit(Audited, Base):
     status_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     current_node_id: Mapped[int | None] = mapped_column(ForeignKey("route_node.id"))
     current_place: Mapped[str | None] = mapped_column(String(5))
+    # Retired: out of service, kept for its history; nothing goes into it any more.
+    active: Mapped[bool] = mapped_column(default=True)
 
     parent: Mapped[TransportUnit | None] = relationship(remote_side="TransportUnit.id")
     shipment: Mapped[Shipment | None] = relationship()

@@ -127,6 +127,9 @@ def check_nesting(child: TransportUnit, parent: TransportUnit,
     kind not larger than its own. ``parent_of`` follows the tree a batch holds in memory;
     by default the units' own parents."""
     parent_of = parent_of or (lambda unit: unit.parent)
+    if not parent.active:
+        raise Conflict(N_("%(identifier)s is retired"), field="parent",
+                       identifier=parent.identifier)
     ancestor: TransportUnit | None = parent
     while ancestor is not None:
         if ancestor.id == child.id:
