@@ -10,6 +10,7 @@ from flask_login import current_user
 from wms.core.db import utcnow
 from wms.logistics.models import MODES, STATUSES
 from wms.logistics.queries import BoardFilter, BoardRow, board_rows, list_alerts
+from wms.logistics.shipments import shipment_progress
 
 from ..db import db
 from .access import EDITORS, bp
@@ -48,16 +49,30 @@ class BoardLine:
     destination: str
     place: str
     diagram: Diagram | None
+    progress: str = "booked"
 
     def __getattr__(self, name):
         return getattr(self.row, name)
+
+    @property
+    def late_tag(self) -> bool:
+        """The red "late" tag: an open late or no-report alert, and the difference shown
+        beside it not early (the tag reads the same number as the difference)."""
+        return any(a.kind in ("late", "no_report") for a in self.row.alerts) and \
+            (self.row.delay_minutes is None or self.row.delay_minutes > 0) and \
+            self.progress not in ("delivered", "cancelled")
+
+    @property
+    def missed_connection(self) -> bool:
+        return any(a.kind == "connection" for a in self.row.alerts)
 
 
 def _line(row: BoardRow) -> BoardLine:
     s = row.shipment
     place = node_name(s.current_node) if s.current_node else (s.current_place or "—")
     return BoardLine(row, node_name(s.origin), node_name(s.destination), place,
-                     route_diagram(row.position) if row.position is not None else None)
+                     route_diagram(row.position) if row.position is not None else None,
+                     progress=shipment_progress(s))
 
 
 def board_context(f: BoardFilter) -> dict:
@@ -89,9 +104,10 @@ def board_json():
     return jsonify(updated=context["updated"], generated_at=context["now"].isoformat(),
                    count=len(context["rows"]), alerts=context["alert_count"], html=html,
                    rows=[{"id": r.shipment.id, "name": r.shipment.name,
-                          "status": r.shipment.status, "place": r.place,
+                          "status": r.shipment.status, "progress": r.progress,
+                          "place": r.place,
                           "estimated_arrival": r.estimated_arrival.isoformat()
                           if r.estimated_arrival else None,
-                          "delay_minutes": r.delay_minutes, "late": r.late,
+                          "delay_minutes": r.delay_minutes, "late": r.late_tag,
                           "position": r.diagram.marker_x if r.diagram else None}
                          for r in context["rows"]])

@@ -13,7 +13,7 @@ from wms.logistics.estimates import acknowledge_alert
 from wms.logistics.links import issue_tracking_link
 from wms.logistics.queries import (event_units, list_alerts, shipment_events,
                                    shipment_position, unit_tree)
-from wms.logistics.shipments import get_shipment
+from wms.logistics.shipments import get_shipment, shipment_progress
 from wms.logistics.units import join_shipment
 from wms.partners.models import Enterprise
 
@@ -38,7 +38,8 @@ def shipment_context(shipment, **extra) -> dict:
                 timeline=shipment_timeline(shipment, actual, now), events=events,
                 units=event_units(session, events), roots=roots, outer=outer, owner=owner,
                 now=now, alerts=list_alerts(session, state=None, shipment_id=shipment.id),
-                link_days=LINK_DAYS, can_edit=is_editor(), **extra)
+                link_days=LINK_DAYS, can_edit=is_editor(),
+                progress=shipment_progress(shipment), **extra)
 
 
 @bp.get("/shipments/<int:shipment_id>")
