@@ -16,6 +16,7 @@ from ..db import db
 from .access import EDITORS, bp
 from .drawing import Diagram, route_diagram
 from .format import fmt_time, node_name
+from .map import corridor_map, map_network
 
 POLL_SECONDS = 30
 
@@ -80,8 +81,11 @@ def board_context(f: BoardFilter) -> dict:
     session = db()
     rows = [_line(r) for r in board_rows(session, f, now,
                                          with_owners=current_user.has_role(*EDITORS))]
+    lanes, nodes = map_network(session)
+    placed = [(r.shipment, r.row.position, (r.service_refs or [r.shipment.name])[0])
+              for r in rows]
     return dict(rows=rows, now=now, filter=f, alert_count=len(list_alerts(session)),
-                updated=fmt_time(now))
+                updated=fmt_time(now), map=corridor_map(lanes, nodes, placed, now))
 
 
 @bp.get("/")
@@ -101,7 +105,9 @@ def board_json():
     f = board_filter(request.args)
     context = board_context(f)
     html = render_template("dispatch/_board_rows.html", **context)
+    map_html = render_template("dispatch/_board_map.html", **context)
     return jsonify(updated=context["updated"], generated_at=context["now"].isoformat(),
+                   map_html=map_html,
                    count=len(context["rows"]), alerts=context["alert_count"], html=html,
                    rows=[{"id": r.shipment.id, "name": r.shipment.name,
                           "status": r.shipment.status, "progress": r.progress,

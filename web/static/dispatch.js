@@ -50,6 +50,11 @@
             alerts.classList.toggle("has-alerts", data.alerts > 0);
             alerts.setAttribute("data-count", String(data.alerts));
           }
+          var map = $("board-map");
+          if (map && data.map_html && map.getAttribute("data-html") !== data.map_html) {
+            map.innerHTML = data.map_html;  // the server's own SVG, escaped by its template
+            map.setAttribute("data-html", data.map_html);
+          }
           if (data.html !== last) {
             last = data.html;
             rows.innerHTML = data.html;  // rendered and escaped by the server's template
