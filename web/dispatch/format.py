@@ -126,6 +126,11 @@ def fmt_delay(minutes: int | float | None) -> str:
     return sign + _("%(minutes)s min", minutes=m)
 
 
+def fmt_duration(minutes: int | float | None) -> str:
+    """1 d 4 h, 3 h, 45 min: a length of time, no sign."""
+    return fmt_delay(abs(minutes))[1:] if minutes is not None else ""
+
+
 def is_zh() -> bool:
     locale = get_locale()
     return bool(locale) and locale.language == "zh"
@@ -154,4 +159,5 @@ def register(bp) -> None:
     bp.add_app_template_filter(fmt_time, "dsp_time")
     bp.add_app_template_filter(fmt_iso, "dsp_iso")
     bp.add_app_template_filter(fmt_delay, "dsp_delay")
+    bp.add_app_template_filter(fmt_duration, "dsp_duration")
     bp.app_context_processor(lambda: {"dsp_node_name": node_name})

@@ -246,10 +246,12 @@ def shipment_map_context(session: Session, shipment: Shipment, position: Positio
                          now: datetime) -> dict:
     """The shipment page's map (its route over the network, its marker, and the marker of
     what carries its units) and the units it carries for, or is carried by, others."""
+    from wms.logistics.transfers import transfers_of
     from wms.logistics.units import carriages
     carried_in, carrying = carriages(session, shipment)
+    transfers = sorted(transfers_of(session, [shipment.id]).values(), key=lambda t: t.leg.seq)
     lanes, nodes = map_network(session)
     label = next((leg.service_ref for leg in shipment.legs if leg.service_ref), shipment.name)
     placed = [(shipment, position, label)]
     return dict(corridor=corridor_map(lanes, nodes, placed, now, highlight=shipment),
-                carried_in=carried_in, carrying=carrying)
+                carried_in=carried_in, carrying=carrying, transfers=transfers)
