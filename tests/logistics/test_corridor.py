@@ -175,3 +175,17 @@ def test_the_map_places_each_unit_between_its_route_nodes(client, demo, db):
     # The flight has landed: its marker is at Frankfurt.
     fra = get_node(db, "FRA")
     assert markers[flight.id][:2] == (round(fra.latitude, 3), round(fra.longitude, 3))
+
+
+def test_time_passing_without_the_inbound_arrival_misses_the_connection(db):
+    """What the sweep does: estimated again later with no arrival reported, the inbound
+    flight arrives no earlier than now, and the connection is missed."""
+    from wms.logistics.estimates import estimate_shipment
+    shipment = air_air(db, 8)
+    plan_transfer(db, shipment, 2, min_connection_minutes=180)
+    assert not db.query(LogisticsAlert).filter_by(shipment_id=shipment.id,
+                                                  kind="connection").count()
+    estimate_shipment(db, shipment, now=T0 + timedelta(hours=12))
+    alert = db.query(LogisticsAlert).filter_by(shipment_id=shipment.id,
+                                               kind="connection").one()
+    assert alert.delay_minutes == 60  # ready at +15 h, the onward flight planned at +14 h

@@ -74,8 +74,9 @@ def _carriage(leg: ShipmentLeg) -> str:
 def plan_transfer(session: Session, shipment: Shipment, seq: Any, *,
                   min_connection_minutes: Any = None, transit_customs: bool = False,
                   customs_minutes: Any = None) -> LegTransfer:
-    """Declare (or change) the transfer before leg ``seq`` of the shipment. The hub is
-    where the previous leg ends; the connection time defaults by the two legs' modes."""
+    """Declare (or change) the transfer before leg ``seq`` of the shipment, and estimate
+    the shipment again. The hub is where the previous leg ends; the connection time
+    defaults by the two legs' modes."""
     if shipment.state in ("delivered", "cancelled"):
         raise Conflict(N_("Shipment %(name)s is %(state)s"), field="shipment",
                        name=shipment.name, state=shipment.state)
@@ -107,6 +108,8 @@ def plan_transfer(session: Session, shipment: Shipment, seq: Any, *,
     transfer.transit_customs = bool(transit_customs)
     transfer.customs_minutes = customs
     session.flush()
+    from .estimates import estimate_shipment  # the estimator reads transfers: import late
+    estimate_shipment(session, shipment)
     return transfer
 
 
