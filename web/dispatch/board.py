@@ -105,9 +105,10 @@ def board_json():
     f = board_filter(request.args)
     context = board_context(f)
     html = render_template("dispatch/_board_rows.html", **context)
-    map_html = render_template("dispatch/_board_map.html", **context)
+    # Only the markers move: the countries and lanes stay as the page drew them.
+    markers = render_template("dispatch/_map_units.html", **context)
     return jsonify(updated=context["updated"], generated_at=context["now"].isoformat(),
-                   map_html=map_html,
+                   map_units=markers,
                    count=len(context["rows"]), alerts=context["alert_count"], html=html,
                    rows=[{"id": r.shipment.id, "name": r.shipment.name,
                           "status": r.shipment.status, "progress": r.progress,

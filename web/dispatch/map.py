@@ -95,16 +95,18 @@ def country_paths() -> tuple[tuple[str, str, bool], ...]:
 
 
 def _path(points: list[tuple[float, float]]) -> str:
-    """One ring as an SVG path, points closer than half a unit dropped."""
-    out: list[tuple[float, float]] = []
+    """One ring as an SVG path in whole units (about a pixel), relative moves, repeated
+    points dropped: the shapes stay light enough to send with every page."""
+    out: list[tuple[int, int]] = []
     for lon, lat in points:
-        xy = project(lat, lon)
-        if out and abs(xy[0] - out[-1][0]) < 0.6 and abs(xy[1] - out[-1][1]) < 0.6:
-            continue
-        out.append(xy)
+        x, y = project(lat, lon)
+        xy = (round(x), round(y))
+        if not out or xy != out[-1]:
+            out.append(xy)
     if len(out) < 3:
         return ""
-    return "M" + "L".join(f"{x:g},{y:g}" for x, y in out) + "Z"
+    steps = "l" + " ".join(f"{b[0] - a[0]},{b[1] - a[1]}" for a, b in zip(out, out[1:]))
+    return f"M{out[0][0]},{out[0][1]}{steps}z"
 
 
 @dataclass

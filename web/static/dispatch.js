@@ -50,10 +50,9 @@
             alerts.classList.toggle("has-alerts", data.alerts > 0);
             alerts.setAttribute("data-count", String(data.alerts));
           }
-          var map = $("board-map");
-          if (map && data.map_html && map.getAttribute("data-html") !== data.map_html) {
-            map.innerHTML = data.map_html;  // the server's own SVG, escaped by its template
-            map.setAttribute("data-html", data.map_html);
+          var markers = document.querySelector("#board-map .map-units");
+          if (markers && typeof data.map_units === "string" && markers.innerHTML !== data.map_units) {
+            markers.innerHTML = data.map_units;  // the server's own SVG, escaped by its template
           }
           if (data.html !== last) {
             last = data.html;
