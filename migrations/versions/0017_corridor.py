@@ -1,7 +1,7 @@
 """corridor: parcels as transport units, transfers between legs, resolved alerts
 
-A packed parcel becomes a transport unit linked to its parcel row (``transport_unit.
-parcel_id``), so events for its S10 or waybill reach it and the order page finds it. A leg
+A packed parcel becomes a transport unit linked to its parcel row (table ``parcel_unit``),
+so events for its S10 or waybill reach it and the order page finds it. A leg
 may have a transfer before it (hub, minimum connection time, transit customs): table
 ``leg_transfer``. An alert the estimator finds no longer true is ``resolved`` instead of
 staying open beside an estimate that says otherwise.
@@ -23,12 +23,14 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('transport_unit', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('parcel_id', sa.Integer(), nullable=True))
-        batch_op.create_unique_constraint(batch_op.f('uq_transport_unit_parcel_id'),
-                                          ['parcel_id'])
-        batch_op.create_foreign_key(batch_op.f('fk_transport_unit_parcel_id_parcel'),
-                                    'parcel', ['parcel_id'], ['id'])
+    op.create_table('parcel_unit',
+    sa.Column('parcel_id', sa.Integer(), nullable=False),
+    sa.Column('unit_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['parcel_id'], ['parcel.id'], name=op.f('fk_parcel_unit_parcel_id_parcel'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['unit_id'], ['transport_unit.id'], name=op.f('fk_parcel_unit_unit_id_transport_unit'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('parcel_id', name=op.f('pk_parcel_unit')),
+    sa.UniqueConstraint('unit_id', name=op.f('uq_parcel_unit_unit_id'))
+    )
     with op.batch_alter_table('logistics_alert', schema=None) as batch_op:
         batch_op.drop_constraint(op.f('ck_logistics_alert_state'), type_='check')
         batch_op.create_check_constraint(
@@ -68,8 +70,4 @@ def downgrade() -> None:
     with op.batch_alter_table('logistics_alert', schema=None) as batch_op:
         batch_op.drop_constraint(op.f('ck_logistics_alert_state'), type_='check')
         batch_op.create_check_constraint('state', "state IN ('open', 'acknowledged')")
-    with op.batch_alter_table('transport_unit', schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f('fk_transport_unit_parcel_id_parcel'),
-                                 type_='foreignkey')
-        batch_op.drop_constraint(batch_op.f('uq_transport_unit_parcel_id'), type_='unique')
-        batch_op.drop_column('parcel_id')
+    op.drop_table('parcel_unit')

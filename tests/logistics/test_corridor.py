@@ -160,7 +160,7 @@ def test_the_map_places_each_unit_between_its_route_nodes(client, demo, db):
     assert re.search(r'class="map-node gauge[^"]*" data-code="DOSTYK"', svg)
     assert re.search(r'class="map-node border[^"]*" data-code="ALASHANKOU"', svg)
     markers = {int(i): (float(lat), float(lon), float(x)) for i, lat, lon, x in re.findall(
-        r'class="map-unit [^"]*" data-shipment="(\d+)" data-lat="([\d.-]+)" '
+        r'class="map-unit [^"]*" data-map-shipment="(\d+)" data-lat="([\d.-]+)" '
         r'data-lon="([\d.-]+)" data-x="([\d.]+)"', svg)}
     with acting_as(SYSTEM):
         from wms.logistics.shipments import find_shipment

@@ -16,7 +16,7 @@ from wms.core.db import utcnow
 from wms.logistics.events import ingest_events
 from wms.logistics.identifiers import make_s10
 from wms.logistics.models import Shipment, TransportUnit
-from wms.logistics.parcels import register_shipped_parcels
+from wms.logistics.parcels import ParcelUnit, register_shipped_parcels
 from wms.outbound.fulfilment import PickScan, pack, pick, ship, start_wave
 from wms.outbound.queries import wave_lines
 
@@ -37,11 +37,15 @@ def unit_of(db, number: str) -> TransportUnit:
     return db.scalar(select(TransportUnit).where(TransportUnit.identifier == number))
 
 
+def unit_parcel(db, unit: TransportUnit) -> int:
+    return db.scalar(select(ParcelUnit.parcel_id).where(ParcelUnit.unit_id == unit.id))
+
+
 def test_shipping_registers_the_parcel_under_the_days_dispatch(db):
     order = shipped(db, "PCL-1", "EE123456785CN")
     unit = unit_of(db, "EE123456785CN")
     assert unit.kind == "parcel" and unit.scheme == "s10"
-    assert unit.parcel_id is not None
+    assert db.get(ParcelUnit, unit_parcel(db, unit)).unit_id == unit.id
     dispatch = unit.shipment
     assert dispatch.owner_id == order.owner_id and dispatch.state == "booked"
     leg = dispatch.legs[0]

@@ -211,7 +211,6 @@ class TransportUnit(Audited, Base):
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("transport_unit.id"), index=True)
     shipment_id: Mapped[int | None] = mapped_column(ForeignKey("shipment.id"), index=True)
     package_id: Mapped[int | None] = mapped_column(ForeignKey("package.id"), unique=True)
-    parcel_id: Mapped[int | None] = mapped_column(ForeignKey("parcel.id"), unique=True)
     status: Mapped[str | None] = mapped_column(String(20))
     status_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     current_node_id: Mapped[int | None] = mapped_column(ForeignKey("route_node.id"))

@@ -22,10 +22,10 @@ import hmac
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import ForeignKey, insert, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from wms.core.db import utcnow
+from wms.core.db import Base, utcnow
 from wms.core.errors import N_, ValidationError
 from wms.core.scoping import visible_owner
 from wms.inventory.models import Warehouse
@@ -44,6 +44,17 @@ CST = timezone(timedelta(hours=8))
 # Where a carrier takes a parcel over, by the parcel's number scheme: the kind of node.
 HANDOVER = {"s10": "office_of_exchange", "waybill": "airport"}
 PARCEL_LINK_DAYS = 30
+
+
+class ParcelUnit(Base):
+    """The transport unit a packed parcel travels as (one each way)."""
+
+    __tablename__ = "parcel_unit"
+
+    parcel_id: Mapped[int] = mapped_column(ForeignKey("parcel.id", ondelete="CASCADE"),
+                                           primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("transport_unit.id", ondelete="CASCADE"),
+                                         unique=True)
 
 
 def parcel_number(tracking_no: str) -> tuple[str, str]:
@@ -112,6 +123,8 @@ def register_shipped_parcels(session: Session, order: SalesOrder,
                                    .order_by(Parcel.id)))
     if not parcels:
         return []
+    linked = set(session.scalars(select(ParcelUnit.parcel_id).where(
+        ParcelUnit.parcel_id.in_([p.id for p in parcels]))))
     numbers = {p.id: parcel_number(p.tracking_no) for p in parcels}
     existing = {u.identifier: u for u in session.scalars(select(TransportUnit).where(
         TransportUnit.kind == "parcel",
@@ -148,11 +161,14 @@ def register_shipped_parcels(session: Session, order: SalesOrder,
                                  scheme="s10" if scheme == "s10" else "waybill")
             session.add(unit)
             existing[number] = unit
-        unit.parcel_id = parcel.id
         if unit.shipment_id is None and shipment is not None:
             unit.shipment_id = shipment.id
         units.append(unit)
     session.flush()
+    links = [dict(parcel_id=p.id, unit_id=u.id) for p, u in zip(parcels, units)
+             if p.id not in linked]
+    if links:
+        session.execute(insert(ParcelUnit), links)
     return units
 
 
@@ -175,8 +191,10 @@ def order_parcel_tracking(session: Session, order_id: int) -> list[ParcelTrackin
                                    .order_by(Parcel.id)))
     if not parcels:
         return []
-    units = {u.parcel_id: u for u in session.scalars(select(TransportUnit).where(
-        TransportUnit.parcel_id.in_([p.id for p in parcels])))}
+    units = {pid: u for pid, u in session.execute(
+        select(ParcelUnit.parcel_id, TransportUnit)
+        .join(TransportUnit, TransportUnit.id == ParcelUnit.unit_id)
+        .where(ParcelUnit.parcel_id.in_([p.id for p in parcels])))}
     out = []
     for parcel in parcels:
         unit = units.get(parcel.id)
