@@ -293,6 +293,8 @@ def run(host: str, port: int, workers: int, with_worker: bool) -> None:
 
 from wms.cli_admin import attach  # noqa: E402 - backup, restore, check-config, account
 attach(main)
+from wms.cli_corridor import attach as attach_corridor  # noqa: E402 - transfer
+attach_corridor(main)
 
 if __name__ == "__main__":
     main()

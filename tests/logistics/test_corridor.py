@@ -11,6 +11,7 @@ from datetime import timedelta
 import pytest
 
 from tests.conftest import login
+from tests.test_cli import cli_db  # noqa: F401 (the fixture)
 from wms.core.context import SYSTEM, acting_as
 from wms.core.errors import NotFound, ValidationError
 from wms.logistics.events import ingest_events
@@ -189,3 +190,23 @@ def test_time_passing_without_the_inbound_arrival_misses_the_connection(db):
     alert = db.query(LogisticsAlert).filter_by(shipment_id=shipment.id,
                                                kind="connection").one()
     assert alert.delay_minutes == 60  # ready at +15 h, the onward flight planned at +14 h
+
+
+def test_the_transfer_command_plans_through_the_same_door(cli_db):
+    from wms.cli import main
+    from wms.logistics.transfers import LegTransfer
+    runner, sessions = cli_db
+    with sessions() as s, acting_as(SYSTEM):
+        shipment = air_air(s, 8)
+        name = shipment.name
+        s.commit()
+    result = runner.invoke(main, ["transfer", name, "2", "--connection", "150",
+                                  "--transit-customs", "--customs", "90"])
+    assert result.exit_code == 0, result.output
+    assert "ALA" in result.output and "240 min" in result.output
+    with sessions() as s:
+        transfer = s.query(LegTransfer).one()
+        assert (transfer.min_connection_minutes, transfer.transit_customs,
+                transfer.customs_minutes) == (150, True, 90)
+    wrong = runner.invoke(main, ["transfer", name, "1"])
+    assert wrong.exit_code == 1 and "[leg]" in wrong.output
