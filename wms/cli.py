@@ -298,6 +298,8 @@ from wms.cli_admin import attach  # noqa: E402 - backup, restore, check-config, 
 attach(main)
 from wms.cli_codes import attach as attach_codes  # noqa: E402 - wms codes load
 attach_codes(main)
+from wms.cli_corridor import attach as attach_corridor  # noqa: E402 - transfer
+attach_corridor(main)
 
 if __name__ == "__main__":
     main()

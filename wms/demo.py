@@ -229,9 +229,11 @@ def load_demo(session: Session, progress: Progress = _no_progress) -> int:
     created += _load_inventory(session, progress)
     created += _load_receipts(session, progress)
     created += _load_orders(session, progress)
+    from wms.logistics.corridor_demo import load_corridor_demo
     from wms.logistics.demo import load_logistics_demo
     from wms.returns.demo import load_returns_demo
     created += load_logistics_demo(session)
+    created += load_corridor_demo(session)
     created += load_returns_demo(session)
     from wms.accountbook.demo import load_accountbook_demo
     from wms.trace.demo import load_trace_demo

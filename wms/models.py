@@ -14,6 +14,8 @@ from wms.inventory.models import (CountLine, CountSession, Location, Package,  #
 from wms.inbound.models import (DeclarationLine, Discrepancy, EntryDeclaration,  # noqa: F401
                                 PutawayRule, Receipt, ReceiptLine, TallyScan)
 import wms.logistics.models  # noqa: F401,E402  (the logistics tables)
+import wms.logistics.transfers  # noqa: F401,E402  (leg transfers)
+import wms.logistics.parcels  # noqa: F401,E402  (parcels as transport units)
 from wms.outbound.models import (AccountBookEntry, InventoryList, OrderLine, Parcel,  # noqa: F401
                                  Payment, SalesOrder, ShortPick, Wave, WaveOrder, Waybill)
 from wms.returns.models import (ConsolidationBatch, ReturnDeclaration, ReturnLine,  # noqa: F401

@@ -157,3 +157,63 @@ def test_shipment_and_public_pages(browser, live_server, shots):
         assert not problems, problems
         public.close()
         context.close()
+
+
+def log_in_chinese(page, live_server, login: str = "dispatcher") -> None:
+    page.goto(f"{live_server}/login")
+    if page.locator("button[name=locale][value=zh_CN]").count():
+        page.click("button[name=locale][value=zh_CN]")
+    page.fill("#login", login)
+    page.fill("#password", DEMO_PASSWORD)
+    page.press("#password", "Enter")
+    page.wait_for_selector(".cards")
+
+
+def test_the_corridor_map_places_the_trains(browser, live_server, shots):
+    """The board's map at 1366x768 in Chinese: Natural Earth countries drawn from the local
+    asset, the lanes and nodes, and the trains' markers between the route nodes where the
+    schedule puts them (X8025 past Dostyk, short of Moscow; X9017 past Wuwei)."""
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
+    page = context.new_page()
+    problems = watch(page)
+    outside: list[str] = []
+    page.on("request", lambda r: outside.append(r.url)
+            if not r.url.startswith(live_server) and not r.url.startswith("data:") else None)
+    log_in_chinese(page, live_server)
+    page.goto(f"{live_server}/dispatch/")
+    svg = page.locator("#board-map svg.map")
+    expect(svg).to_be_visible()
+    assert page.locator("#board-map path.country").count() > 20
+    assert "中国" in page.locator("#board-map .country-labels").text_content()
+
+    def centre(selector: str) -> tuple[float, float]:
+        box = page.locator(selector).first.bounding_box()
+        assert box is not None, selector
+        return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    node = {code: centre(f'#board-map .map-node[data-code="{code}"]')
+            for code in ("LANZHOU", "WUWEI", "DOSTYK", "MOSCOW", "DUISBURG", "KHORGOS")}
+    assert node["DUISBURG"][0] < node["MOSCOW"][0] < node["DOSTYK"][0] < node["LANZHOU"][0]
+    assert node["DUISBURG"][1] < node["LANZHOU"][1]  # north-west of Lanzhou
+    markers = page.locator("#board-map .map-unit")
+    assert markers.count() >= 4
+    by_label = {}
+    for i in range(markers.count()):
+        marker = markers.nth(i)
+        box = marker.locator("circle").bounding_box()
+        by_label[marker.locator(".unit-label").text_content()] = (
+            box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    x, y = by_label["X8025"]
+    assert node["MOSCOW"][0] < x < node["DOSTYK"][0]
+    assert min(node["MOSCOW"][1], node["DOSTYK"][1]) - 5 <= y <= \
+        max(node["MOSCOW"][1], node["DOSTYK"][1]) + 5
+    x, y = by_label["X9017"]
+    assert node["KHORGOS"][0] < x < node["WUWEI"][0]
+    page.locator("#board-map").scroll_into_view_if_needed()
+    shots(page, "map-board-1366-zh")
+    page.goto(f"{live_server}/dispatch/")
+    page.click('.board-row.kind-train .board-name >> nth=-1')
+    expect(page.locator("#corridor svg.map .lane.on-route").first).to_be_visible()
+    shots(page, "map-shipment-1366-zh")
+    assert outside == [], outside  # no tile server, no CDN
+    assert problems == []
+    context.close()

@@ -10,11 +10,13 @@ from flask_login import current_user
 from wms.core.db import utcnow
 from wms.logistics.models import MODES, STATUSES
 from wms.logistics.queries import BoardFilter, BoardRow, board_rows, list_alerts
+from wms.logistics.shipments import shipment_progress
 
 from ..db import db
 from .access import EDITORS, bp
 from .drawing import Diagram, route_diagram
 from .format import fmt_time, node_name
+from .map import corridor_map, map_network
 
 POLL_SECONDS = 30
 
@@ -48,16 +50,30 @@ class BoardLine:
     destination: str
     place: str
     diagram: Diagram | None
+    progress: str = "booked"
 
     def __getattr__(self, name):
         return getattr(self.row, name)
+
+    @property
+    def late_tag(self) -> bool:
+        """The red "late" tag: an open late or no-report alert, and the difference shown
+        beside it not early (the tag reads the same number as the difference)."""
+        return any(a.kind in ("late", "no_report") for a in self.row.alerts) and \
+            (self.row.delay_minutes is None or self.row.delay_minutes > 0) and \
+            self.progress not in ("delivered", "cancelled")
+
+    @property
+    def missed_connection(self) -> bool:
+        return any(a.kind == "connection" for a in self.row.alerts)
 
 
 def _line(row: BoardRow) -> BoardLine:
     s = row.shipment
     place = node_name(s.current_node) if s.current_node else (s.current_place or "—")
     return BoardLine(row, node_name(s.origin), node_name(s.destination), place,
-                     route_diagram(row.position) if row.position is not None else None)
+                     route_diagram(row.position) if row.position is not None else None,
+                     progress=shipment_progress(s))
 
 
 def board_context(f: BoardFilter) -> dict:
@@ -65,8 +81,11 @@ def board_context(f: BoardFilter) -> dict:
     session = db()
     rows = [_line(r) for r in board_rows(session, f, now,
                                          with_owners=current_user.has_role(*EDITORS))]
+    lanes, nodes = map_network(session)
+    placed = [(r.shipment, r.row.position, (r.service_refs or [r.shipment.name])[0])
+              for r in rows]
     return dict(rows=rows, now=now, filter=f, alert_count=len(list_alerts(session)),
-                updated=fmt_time(now))
+                updated=fmt_time(now), map=corridor_map(lanes, nodes, placed, now))
 
 
 @bp.get("/")
@@ -86,12 +105,16 @@ def board_json():
     f = board_filter(request.args)
     context = board_context(f)
     html = render_template("dispatch/_board_rows.html", **context)
+    # Only the markers move: the countries and lanes stay as the page drew them.
+    markers = render_template("dispatch/_map_units.html", **context)
     return jsonify(updated=context["updated"], generated_at=context["now"].isoformat(),
+                   map_units=markers,
                    count=len(context["rows"]), alerts=context["alert_count"], html=html,
                    rows=[{"id": r.shipment.id, "name": r.shipment.name,
-                          "status": r.shipment.status, "place": r.place,
+                          "status": r.shipment.status, "progress": r.progress,
+                          "place": r.place,
                           "estimated_arrival": r.estimated_arrival.isoformat()
                           if r.estimated_arrival else None,
-                          "delay_minutes": r.delay_minutes, "late": r.late,
+                          "delay_minutes": r.delay_minutes, "late": r.late_tag,
                           "position": r.diagram.marker_x if r.diagram else None}
                          for r in context["rows"]])

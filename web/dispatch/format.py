@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from wms.logistics.events import FLAG_REASONS
 from wms.logistics.models import RouteNode
+from wms.logistics.shipments import EXCEPTION_STATUSES
 from wms.logistics.times import zone_of
 
 MODE_TITLES = {"rail": _l("Rail"), "air": _l("Air"), "post": _l("Mail"), "road": _l("Road"),
@@ -29,7 +30,8 @@ STATUS_TITLES = {
 STATE_TITLES = {"draft": _l("Draft"), "booked": _l("Booked"), "in_transit": _l("In transit"),
                 "delivered": _l("Delivered"), "cancelled": _l("Cancelled"),
                 "planned": _l("Planned"), "arrived": _l("Arrived"),
-                "open": _l("Open"), "acknowledged": _l("Acknowledged")}
+                "open": _l("Open"), "acknowledged": _l("Acknowledged"),
+                "resolved": _l("Resolved")}
 MILESTONE_TITLES = {
     "booked": _l("Booked"), "posted": _l("Posted"), "received": _l("Received"),
     "prepared": _l("Prepared"), "manifested": _l("Manifested"), "stuffed": _l("Stuffed"),
@@ -44,6 +46,11 @@ MILESTONE_TITLES = {
     "delivered": _l("Delivered"), "returned": _l("Returned"), "terminated": _l("Terminated"),
     "unknown": _l("Unknown code"),
 }
+# The one badge of a shipment (``shipment_progress``): its state, legs and status together.
+PROGRESS_TITLES = {"draft": _l("Draft"), "booked": _l("Booked"),
+                   "arrived": _l("Arrived at destination"),
+                   **{key: STATUS_TITLES[key] for key in ("in_transit", "delivered", "cancelled",
+                                                           *EXCEPTION_STATUSES)}}
 CLASSIFIER_TITLES = {"PLN": _l("Planned"), "EST": _l("Estimated"), "ACT": _l("Actual")}
 NODE_KIND_TITLES = {
     "rail_terminal": _l("Rail terminal"), "border_station": _l("Border station"),
@@ -65,7 +72,8 @@ def titles() -> dict:
             "state_titles": STATE_TITLES, "milestone_titles": MILESTONE_TITLES,
             "classifier_titles": CLASSIFIER_TITLES, "node_kind_titles": NODE_KIND_TITLES,
             "unit_titles": UNIT_TITLES, "delivery_titles": DELIVERY_TITLES,
-            "kind_titles": KIND_TITLES, "flag_reason": flag_reason}
+            "kind_titles": KIND_TITLES, "progress_titles": PROGRESS_TITLES,
+            "flag_reason": flag_reason}
 
 
 def flag_reason(event) -> str:
@@ -118,6 +126,11 @@ def fmt_delay(minutes: int | float | None) -> str:
     return sign + _("%(minutes)s min", minutes=m)
 
 
+def fmt_duration(minutes: int | float | None) -> str:
+    """1 d 4 h, 3 h, 45 min: a length of time, no sign."""
+    return fmt_delay(abs(minutes))[1:] if minutes is not None else ""
+
+
 def is_zh() -> bool:
     locale = get_locale()
     return bool(locale) and locale.language == "zh"
@@ -146,4 +159,5 @@ def register(bp) -> None:
     bp.add_app_template_filter(fmt_time, "dsp_time")
     bp.add_app_template_filter(fmt_iso, "dsp_iso")
     bp.add_app_template_filter(fmt_delay, "dsp_delay")
+    bp.add_app_template_filter(fmt_duration, "dsp_duration")
     bp.app_context_processor(lambda: {"dsp_node_name": node_name})

@@ -11,17 +11,18 @@ signs. This page imports the dispatch desk's drawings and titles; the desk does 
 """
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, current_app, render_template, url_for
 
 from wms.core.db import utcnow
 from wms.logistics.links import (ExpiredToken, InvalidToken, link_key, public_view,
                                  read_tracking_token, token_expiry)
 from wms.logistics.models import Shipment
+from wms.logistics.parcels import issue_parcel_link, order_parcel_tracking, parcel_public_view
 from wms.logistics.queries import chinese_node_names, shipment_events, shipment_position
 
 from ..db import db
 from .drawing import route_diagram, shipment_timeline
-from .format import is_zh, titles
+from .format import STATUS_TITLES, is_zh, titles
 
 bp = Blueprint("tracking", __name__, url_prefix="/track")
 bp.context_processor(titles)
@@ -73,3 +74,39 @@ def page(token: str):
     bars = [tl.bars for tl in timeline.legs]  # kinds, times and x positions only
     return _page("tracking/public.html", 200, view=view, diagram=diagram, bars=bars,
                  ticks=timeline.ticks, now_x=timeline.now_x, expires=expires)
+
+
+@bp.get("/parcel/<token>")
+def parcel(token: str):
+    """A parcel's own page (the link the order page gives): its number, status, place and
+    the events that reached it, nothing of the order or the other parcels."""
+    now = utcnow()
+    try:
+        view = parcel_public_view(db(), token, current_app.config["SECRET_KEY"], now)
+    except ExpiredToken:
+        return _page("tracking/invalid.html", 410, expired=True)
+    except InvalidToken:
+        return _page("tracking/invalid.html", 403, expired=False)
+    if is_zh():
+        names = chinese_node_names(db())
+        view["place"] = names.get(view["place"], view["place"])
+        view["destination"] = names.get(view["destination"], view["destination"])
+        view["timeline"] = [{**t, "place": names.get(t["place"], t["place"])}
+                            for t in view["timeline"]]
+    return _page("tracking/parcel.html", 200, view=view, expires=token_expiry(token))
+
+
+@bp.app_template_global("order_parcel_tracking")
+def order_parcel_tracking_for(order) -> list[dict]:
+    """The order page's parcel tracking (``orders/_tracking.html``): each parcel's unit,
+    outbound shipment, latest event and its public link, valid 30 days from this view."""
+    now = utcnow()
+    out = []
+    for t in order_parcel_tracking(db(), order.id):
+        link = None
+        if t.unit is not None:
+            token, expires = issue_parcel_link(t.unit, current_app.config["SECRET_KEY"], now)
+            link = (url_for("tracking.parcel", token=token, _external=True), expires)
+        status = (t.unit.status if t.unit is not None else None) or "pending"
+        out.append({"tracking": t, "link": link, "status": STATUS_TITLES.get(status, status)})
+    return out

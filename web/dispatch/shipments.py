@@ -13,7 +13,7 @@ from wms.logistics.estimates import acknowledge_alert
 from wms.logistics.links import issue_tracking_link
 from wms.logistics.queries import (event_units, list_alerts, shipment_events,
                                    shipment_position, unit_tree)
-from wms.logistics.shipments import get_shipment
+from wms.logistics.shipments import get_shipment, shipment_progress
 from wms.logistics.units import join_shipment
 from wms.partners.models import Enterprise
 
@@ -23,6 +23,7 @@ from ..errors import translate_error
 from .access import EDITORS, bp, is_editor, only
 from .drawing import route_diagram, shipment_timeline
 from .format import UNIT_TITLES
+from .map import shipment_map_context
 
 LINK_DAYS = (1, 7, 30, 90)
 
@@ -34,11 +35,14 @@ def shipment_context(shipment, **extra) -> dict:
     actual = [e for e in events if e.classifier == "ACT"]
     roots, outer = unit_tree(session, shipment)
     owner = session.get(Enterprise, shipment.owner_id) if shipment.owner_id else None
-    return dict(s=shipment, diagram=route_diagram(shipment_position(shipment, actual, now)),
+    position = shipment_position(shipment, actual, now)
+    return dict(s=shipment, diagram=route_diagram(position),
+                **shipment_map_context(session, shipment, position, now),
                 timeline=shipment_timeline(shipment, actual, now), events=events,
                 units=event_units(session, events), roots=roots, outer=outer, owner=owner,
                 now=now, alerts=list_alerts(session, state=None, shipment_id=shipment.id),
-                link_days=LINK_DAYS, can_edit=is_editor(), **extra)
+                link_days=LINK_DAYS, can_edit=is_editor(),
+                progress=shipment_progress(shipment), **extra)
 
 
 @bp.get("/shipments/<int:shipment_id>")

@@ -50,6 +50,10 @@
             alerts.classList.toggle("has-alerts", data.alerts > 0);
             alerts.setAttribute("data-count", String(data.alerts));
           }
+          var markers = document.querySelector("#board-map .map-units");
+          if (markers && typeof data.map_units === "string" && markers.innerHTML !== data.map_units) {
+            markers.innerHTML = data.map_units;  // the server's own SVG, escaped by its template
+          }
           if (data.html !== last) {
             last = data.html;
             rows.innerHTML = data.html;  // rendered and escaped by the server's template

@@ -62,7 +62,11 @@ def sweep_shipment(session: Session, shipment_id: int, last_event: datetime | No
     from wms.logistics.models import Shipment
     from wms.logistics.estimates import estimate_shipment
     shipment = session.get(Shipment, shipment_id)
-    raised = {"late": len(estimate_shipment(session, shipment, now=now)), "no_report": 0}
+    estimated = estimate_shipment(session, shipment, now=now)
+    # A missed connection is found by the estimator too: the inbound leg, not there yet,
+    # arrives no earlier than now.
+    raised = {"late": sum(a.kind == "late" for a in estimated), "no_report": 0,
+              "connection": sum(a.kind == "connection" for a in estimated)}
     for leg in shipment.legs:
         if leg.state not in OPEN_LEGS or leg.actual_arrival is not None:
             continue

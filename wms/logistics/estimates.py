@@ -28,6 +28,7 @@ from .eta import DEFAULT_CONFIG, LogisticsConfig
 from .models import (LogisticsAlert, RouteNode, Shipment, ShipmentLeg, TrackingEvent,
                      TrackingEventUnit, TransportUnit)
 from .network import leg_path
+from .transfers import LegTransfer, check_connection, transfers_of
 
 
 @dataclass
@@ -101,9 +102,13 @@ def _run(leg: ShipmentLeg, path: list[RouteNode], k: int, start: datetime, confi
 
 
 def shipment_schedule(shipment: Shipment, anchor: TrackingEvent | None,
-                      config: LogisticsConfig = DEFAULT_CONFIG) -> list[LegSchedule | None]:
+                      config: LogisticsConfig = DEFAULT_CONFIG,
+                      transfers: dict[int, LegTransfer] | None = None
+                      ) -> list[LegSchedule | None]:
     """One schedule per leg (None for a cancelled leg; an arrived leg keeps its actual
-    times), estimated forward from the anchor."""
+    times), estimated forward from the anchor. A leg after a transfer starts no earlier
+    than the goods are ready at the hub (arrival plus connection and customs time)."""
+    transfers = transfers or {}
     out: list[LegSchedule | None] = []
     anchor_used = False
     previous: datetime | None = None
@@ -131,7 +136,10 @@ def shipment_schedule(shipment: Shipment, anchor: TrackingEvent | None,
                             arrived_at_start=anchor.event_time)
             schedule.anchored = anchor_used = True
         else:
-            starts = [t for t in (leg.planned_departure, previous) if t is not None]
+            ready = previous
+            if previous is not None and leg.id in transfers:
+                ready = previous + transfers[leg.id].ready_after
+            starts = [t for t in (leg.planned_departure, ready) if t is not None]
             if leg.actual_departure is not None:
                 starts = [leg.actual_departure]
             if not starts:
@@ -155,17 +163,22 @@ def estimate_shipments(session: Session, shipments: Sequence[Shipment], *,
         return []
     found = anchors(session, [s.id for s in shipments])
     leg_ids = [leg.id for s in shipments for leg in s.legs]
-    history: dict[int, list[LogisticsAlert]] = {}
+    history: dict[tuple[int, str], list[LogisticsAlert]] = {}
     for alert in session.scalars(select(LogisticsAlert).where(
-            LogisticsAlert.leg_id.in_(leg_ids), LogisticsAlert.kind == "late")
+            LogisticsAlert.leg_id.in_(leg_ids),
+            LogisticsAlert.kind.in_(("late", "connection")))
             .order_by(LogisticsAlert.id.desc())):
-        history.setdefault(alert.leg_id, []).append(alert)
+        history.setdefault((alert.leg_id, alert.kind), []).append(alert)
+    transfers = transfers_of(session, [s.id for s in shipments])
     raised: list[LogisticsAlert] = []
     for shipment in shipments:
-        for schedule in shipment_schedule(shipment, found.get(shipment.id), config):
+        previous: ShipmentLeg | None = None
+        for schedule in shipment_schedule(shipment, found.get(shipment.id), config,
+                                          transfers):
             if schedule is None:
                 continue
             leg = schedule.leg
+            inbound, previous = previous, leg
             leg.distance_km = round(eta.path_km(schedule.path, leg.mode, config,
                                                 leg.carriage_mode), 1)
             if leg.actual_arrival is not None:
@@ -174,10 +187,18 @@ def estimate_shipments(session: Session, shipments: Sequence[Shipment], *,
                 continue
             leg.estimated_departure = leg.actual_departure or schedule.begin
             leg.estimated_arrival = schedule.arrival
-            alert = _check_late(shipment, leg, history.get(leg.id, []), config)
-            if alert is not None:
-                session.add(alert)
-                raised.append(alert)
+            alerts = [_check_late(shipment, leg, history.get((leg.id, "late"), []), config,
+                                  now)]
+            if leg.id in transfers and inbound is not None:
+                arrival = inbound.actual_arrival or inbound.estimated_arrival
+                if inbound.actual_arrival is None and arrival is not None and now is not None:
+                    arrival = max(arrival, now)  # not there yet: it arrives no earlier
+                alerts.append(check_connection(shipment, leg, transfers[leg.id], arrival,
+                                               history.get((leg.id, "connection"), [])))
+            for alert in alerts:
+                if alert is not None:
+                    session.add(alert)
+                    raised.append(alert)
     session.flush()
     return raised
 
@@ -188,22 +209,28 @@ def estimate_shipment(session: Session, shipment: Shipment, *, now: datetime | N
 
 
 def _check_late(shipment: Shipment, leg: ShipmentLeg, alerts: list[LogisticsAlert],
-                config: LogisticsConfig) -> LogisticsAlert | None:
-    """A new alert for a late leg, or None (not late, or its open alert updated)."""
+                config: LogisticsConfig, now: datetime | None = None) -> LogisticsAlert | None:
+    """A new alert for a late leg, or None (not late, or its open alert updated). An open
+    alert of a leg no longer estimated late is resolved (unless it is past its planned
+    arrival and not there), so no badge says "late" beside an estimate that says early."""
+    current = next((a for a in alerts if a.state == "open"), None)
     if leg.planned_arrival is None or leg.estimated_arrival is None:
         return None
     delay = leg.estimated_arrival - leg.planned_arrival
     margin = config.margin(leg.mode, leg.carriage_mode)
+    overdue = now is not None and now > leg.planned_arrival + margin
     if delay <= margin:
+        if current is not None and not overdue:  # the sweep keeps an overdue leg's open
+            current.transition("resolved", reason="estimate within the margin")
         return None
     minutes = int(delay.total_seconds() // 60)
-    current = next((a for a in alerts if a.state == "open"), None)
     if current is not None:
         current.estimated_arrival = leg.estimated_arrival
         current.delay_minutes = minutes
         return None
     # Acknowledged: raise again only if it got later by another margin.
-    if alerts and delay <= timedelta(minutes=alerts[0].delay_minutes) + margin:
+    if alerts and alerts[0].state == "acknowledged" and \
+            delay <= timedelta(minutes=alerts[0].delay_minutes) + margin:
         return None
     return LogisticsAlert(kind="late", state="open", shipment_id=shipment.id, leg_id=leg.id,
                           planned_arrival=leg.planned_arrival,

@@ -37,7 +37,8 @@ from .models import (CLASSIFIERS, RouteLane, RouteNode, Shipment, ShipmentLeg, T
                      TrackingEventUnit, TransportUnit)
 from .network import UNLOCODE, leg_path
 from .times import aware, offset
-from .units import ancestor_ids, check_nesting, descendant_ids, pick_unit, unit_candidates
+from .units import (ancestor_ids, check_nesting, descendant_ids, on_route, pick_unit,
+                    unit_candidates)
 from .vocabulary import (DEPARTURE_MILESTONES, PACKING_MILESTONES, UNKNOWN,
                          UNPACKING_MILESTONES, meaning, scheme_of)
 from .webhooks import queue_status_change
@@ -479,12 +480,15 @@ def _record(source: str, item: _Prepared, now: datetime, trees: _Trees,
         if actual:
             trees.move(unit_ids, found.status, item.time, item.node is not None or
                        bool(item.unlocode), item.node, item.unlocode)
-    moved = {item.shipment.id} if item.shipment else set()
-    moved |= {trees.units[u].shipment_id for u in unit_ids if trees.units[u].shipment_id}
-    for shipment_id in sorted(moved):
+    own = {item.shipment.id} if item.shipment else set()
+    carried = {trees.units[u].shipment_id for u in unit_ids
+               if trees.units[u].shipment_id} - own
+    for shipment_id in sorted(own | carried):
         shipment = shipments[shipment_id]
         touched.setdefault(shipment.id, (shipment, shipment.status))
-        if actual:
+        # A unit loaded into another shipment's unit keeps its own shipment: the carrier's
+        # event moves that shipment only at a place on its own route (see units.py).
+        if actual and (shipment_id in own or on_route(shipment, item.node)):
             _apply_to_shipment(shipment, item, found.milestone, found.status)
     return event, unit_ids
 

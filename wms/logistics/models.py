@@ -34,7 +34,7 @@ STATUSES = ("pending", "in_transit", "on_hold", "delivery_delayed", "out_for_del
             "unknown")
 SHIPMENT_STATES = ("draft", "booked", "in_transit", "delivered", "cancelled")
 LEG_STATES = ("planned", "in_transit", "arrived", "cancelled")
-ALERT_STATES = ("open", "acknowledged")
+ALERT_STATES = ("open", "acknowledged", "resolved")
 DELIVERY_STATES = ("pending", "delivered", "failed")
 
 
@@ -282,7 +282,8 @@ class LogisticsAlert(StateMachine, Audited, Base):
 
     __tablename__ = "logistics_alert"
     __states__ = ALERT_STATES
-    __transitions__ = {"open": ("acknowledged",)}
+    # Resolved: the estimator found the leg no longer late, or the connection made.
+    __transitions__ = {"open": ("acknowledged", "resolved")}
     __tracked__ = ("delay_minutes",)
     __table_args__ = (CheckConstraint(_in("state", ALERT_STATES), name="state"),
                       Index("uq_logistics_alert_open", "leg_id", "kind", unique=True,

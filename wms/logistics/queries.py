@@ -272,7 +272,8 @@ def board_rows(session: Session, f: BoardFilter, now: datetime, *, with_owners: 
     if owner_ids and with_owners:
         owners = dict(session.execute(select(Enterprise.id, Enterprise.name)
                                       .where(Enterprise.id.in_(owner_ids))).all())
-    drawn = [s for s in shipments if board_kind(_modes(s)) in ("train", "road", "sea")]
+    drawn = [s for s in shipments if board_kind(_modes(s)) in ("train", "road", "sea")
+             or any(leg.carriage_mode in ("rail", "road", "sea") for leg in s.legs)]
     events = _events_of(session, drawn)
     rows = []
     for s in shipments:

@@ -203,3 +203,32 @@ def resolve_shipment(session: Session, ref: str) -> Shipment:
         if "-" in ref and "/" not in ref:
             return find_shipment(session, ref.replace("-", "/"))
         raise
+
+
+# Carrier statuses that say more than "moving": the badge shows them as they are.
+EXCEPTION_STATUSES = ("on_hold", "delivery_delayed", "out_for_delivery", "ready_for_pickup",
+                      "delivery_failed", "return_to_sender")
+PROGRESS = ("draft", "booked", "in_transit", "arrived", "delivered", "cancelled",
+            *EXCEPTION_STATUSES)
+
+
+def shipment_progress(shipment: Shipment) -> str:
+    """The one word the board and the shipment page badge a shipment with, from its state,
+    its legs and its latest status together, so a badge never says "in transit" beside an
+    arrival: draft, booked, in_transit, arrived (every leg at its end, not yet delivered),
+    delivered, cancelled, or an exception status the carrier reported."""
+    if shipment.state == "cancelled":
+        return "cancelled"
+    if shipment.state == "delivered" or shipment.status == "delivered":
+        return "delivered"
+    if shipment.state == "draft":
+        return "draft"
+    if shipment.status in EXCEPTION_STATUSES:
+        return shipment.status
+    legs = [leg for leg in shipment.legs if leg.state != "cancelled"]
+    if legs and all(leg.actual_arrival is not None for leg in legs):
+        return "arrived"
+    if shipment.state == "in_transit" or any(leg.actual_departure is not None
+                                             for leg in legs):
+        return "in_transit"
+    return "booked"

@@ -8,18 +8,19 @@ the first time it is named, so nobody retypes a label.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Callable, Iterable
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session, aliased, joinedload
 
 from wms.core.errors import N_, Conflict, NotFound, ValidationError
 from wms.core.scoping import visible_owner
 from wms.inventory.models import Package
 
 from .identifiers import (clean, validate_container, validate_s10, validate_sscc)
-from .models import UNIT_KINDS, UNIT_RANKS, Shipment, TransportUnit
-from .network import FREE_ID
+from .models import UNIT_KINDS, UNIT_RANKS, RouteNode, Shipment, TransportUnit
+from .network import FREE_ID, leg_path
 
 ULD_ID = re.compile(r"^[A-Z]{3}[0-9]{4,5}[A-Z0-9]{2}$")
 FLIGHT_ID = re.compile(r"^[A-Z0-9]{2}[0-9]{1,4}[A-Z]?(/[0-9]{8})?$")
@@ -217,3 +218,45 @@ def join_shipment(session: Session, shipment: Shipment, sscc: str,
     one of the units already named."""
     parent = find_unit(session, into, field="into") if into else None
     return unit_for_package(session, sscc, shipment=shipment, parent=parent)
+
+
+# -- carried by another shipment ------------------------------------------------------------
+
+def on_route(shipment: Shipment, node: RouteNode | None) -> bool:
+    """Whether an event at ``node`` (None: no place) is news for this shipment's own route.
+    A mail bag of an air dispatch loaded into a rail container keeps its shipment; the
+    train's events at Dostyk place the bag (the unit), not the air dispatch."""
+    if node is None:
+        return True
+    return any(node.id in {n.id for n in leg_path(leg)} for leg in shipment.legs
+               if leg.state != "cancelled")
+
+
+@dataclass
+class Carriage:
+    """A unit of one shipment inside a unit of another: 国际班列带运国际邮件."""
+
+    unit: TransportUnit             # the guest (a mail bag)
+    carrier: TransportUnit          # what it is loaded in (a rail container)
+    unit_shipment: Shipment | None
+    carrier_shipment: Shipment | None
+
+
+def carriages(session: Session, shipment: Shipment) -> tuple[list[Carriage], list[Carriage]]:
+    """(this shipment's units carried in other shipments' units, other shipments' units
+    carried in this one's), owner-scoped: the other shipment shows only when visible."""
+    parent = aliased(TransportUnit)
+    rows = session.execute(
+        select(TransportUnit, parent).join(parent, parent.id == TransportUnit.parent_id)
+        .where(or_(TransportUnit.shipment_id == shipment.id, parent.shipment_id == shipment.id),
+               parent.shipment_id.is_not(None), TransportUnit.shipment_id.is_not(None),
+               TransportUnit.shipment_id != parent.shipment_id)
+        .options(joinedload(TransportUnit.shipment), joinedload(parent.shipment))
+        .order_by(TransportUnit.identifier)).all()
+    carried_in, carrying = [], []
+    for unit, carrier in rows:
+        def seen(s: Shipment | None) -> Shipment | None:
+            return s if s is not None and visible_owner(s.owner_id) else None
+        item = Carriage(unit, carrier, seen(unit.shipment), seen(carrier.shipment))
+        (carried_in if unit.shipment_id == shipment.id else carrying).append(item)
+    return carried_in, carrying

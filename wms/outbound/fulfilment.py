@@ -29,6 +29,7 @@ from wms.inventory.models import Location, Quant, StockDocument, StockMove, Ware
 from wms.inventory.services import (InsufficientStock, MoveLine, new_document, post_moves,
                                     virtual_location)
 from wms.logistics.identifiers import validate_s10
+from wms.logistics.parcels import register_shipped_parcels
 
 from .intake import STOCK_STATUS, money
 from .models import OrderLine, Parcel, SalesOrder, ShortPick, Wave, WaveOrder
@@ -482,6 +483,7 @@ def ship_order(session: Session, order: SalesOrder) -> None:
     book_document(session, document, "shipment", order.name)
     for parcel in session.scalars(select(Parcel).where(Parcel.order_id == order.id)):
         parcel.shipped_at = now
+    register_shipped_parcels(session, order, now)
     order.transition("shipped", reason=document.name)
     session.flush()
 
