@@ -59,7 +59,7 @@ def load_user(user_id: str):
     password or was locked since (the generation moved on), or the session outlived its
     idle or absolute lifetime. An ended session is emptied, its CSRF token with it."""
     uid = ascii_id(user_id)
-    user = db().get(User, uid) if uid else None
+    user = accounts.load_user(db(), uid) if uid else None
     if user is None or not user.active or not session_is_current(user):
         session.clear()
         return None
