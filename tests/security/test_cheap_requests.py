@@ -93,3 +93,21 @@ def test_tally_scan_statement_count_is_measured(client, db, statements):
     print(f"\ntally scan: {len(queries(sent))} statements (target {TALLY_SCAN_TARGET})")
     for statement in sent:
         print("   ", " ".join(statement.split())[:120])
+
+
+def test_stock_lists_count_only_up_to_a_cap(client, db, monkeypatch):
+    """On a million quants the stock list must not count and sum every row: past the cap
+    the totals say "more" and the API's page says ``more``."""
+    from wms.inventory import queries
+    everything = queries.StockFilter()
+    exact = queries.stock_totals(db, everything, cap=None)
+    assert exact["count"] > 2 and not exact["more"]
+    assert queries.stock_totals(db, everything, cap=exact["count"]) == exact
+    capped = queries.stock_totals(db, everything, cap=2)
+    assert capped == dict(count=2, more=True, quantity=None, reserved=None, available=None)
+    monkeypatch.setattr(queries, "COUNT_CAP", 2)
+    page = client.get("/api/v1/stock?per_page=1", headers=bearer(db, "supervisor")).json
+    assert (page["total"], page["more"], page["pages"]) == (2, True, 2)
+    login(client, "supervisor")
+    html = client.get("/stock/").get_data(as_text=True)
+    assert "rel=\"next\"" in html and "»" not in html

@@ -139,12 +139,26 @@ def api_view():
     return current_app.view_functions.get(request.endpoint) if request.endpoint else None
 
 
-def page_of(stmt, serialise) -> dict:
+def page_of(stmt, serialise, *, count_cap: int | None = None) -> dict:
+    """One page of ``stmt``. With ``count_cap`` (lists that grow to millions of rows) the
+    total is counted only up to the cap, or to the end of the asked page if that lies
+    further: ``more`` then says there are more rows than ``total``."""
     page, size = paging()
-    total = db().scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     rows = db().scalars(stmt.limit(size).offset((page - 1) * size)).all()
-    return {"items": [serialise(r) for r in rows], "total": total, "page": page,
+    if count_cap is None:
+        total = db().scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+        more = False
+    else:
+        cap = max(count_cap, page * size)
+        total = db().scalar(select(func.count()).select_from(
+            stmt.order_by(None).limit(cap + 1).subquery()))
+        more = total > cap
+        total = min(total, cap)
+    body = {"items": [serialise(r) for r in rows], "total": total, "page": page,
             "pages": max(1, -(-total // size))}
+    if count_cap is not None:
+        body["more"] = more
+    return body
 
 
 def paging() -> tuple[int, int]:
