@@ -18,8 +18,9 @@ from wms.accounts import services as accounts
 from wms.accounts.models import LOCALES, User
 from wms.core.parsing import ascii_id
 from wms.core.context import set_actor
+from wms.core.db import run_in_transaction
 
-from .db import db
+from .db import close_session, db
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
@@ -59,7 +60,7 @@ def load_user(user_id: str):
     password or was locked since (the generation moved on), or the session outlived its
     idle or absolute lifetime. An ended session is emptied, its CSRF token with it."""
     uid = ascii_id(user_id)
-    user = db().get(User, uid) if uid else None
+    user = accounts.load_user(db(), uid) if uid else None
     if user is None or not user.active or not session_is_current(user):
         session.clear()
         return None
@@ -137,6 +138,14 @@ def blueprint_roles(blueprint: Blueprint, *roles: str) -> None:
         return None
 
 
+def unit_of_work(use_case):
+    """Run a write of the auth views in its own transaction, retried when another writer
+    held the lock (SQLite) or a concurrent transaction conflicted; the request's reading
+    session is ended first."""
+    close_session()
+    return run_in_transaction(current_app.extensions["wms.sessionmaker"], use_case)
+
+
 class LoginForm(FlaskForm):
     login = StringField(_l("Login"), validators=[DataRequired(), Length(max=64)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=256)])
@@ -162,9 +171,8 @@ def login():
         return redirect(url_for("office.home"))
     form = LoginForm()
     if form.validate_on_submit():
-        session_ = db()
-        user = accounts.authenticate(session_, form.login.data, form.password.data)
-        session_.commit()
+        user = unit_of_work(lambda s: accounts.authenticate(s, form.login.data,
+                                                              form.password.data))
         if user is not None:
             start_session(user)
             # Staff on a phone start at the handheld's task list, not the desk's home.
@@ -184,9 +192,8 @@ def logout():
     """Logging out ends every session of the user, on every device: a copy of the cookie
     kept from before opens nothing."""
     if current_user.is_authenticated:
-        session_ = db()
-        accounts.end_sessions(session_, session_.get(User, current_user.id))
-        session_.commit()
+        user_id = current_user.id
+        unit_of_work(lambda s: accounts.end_sessions(s, s.get(User, user_id)))
     logout_user()
     session.clear()
     return redirect(url_for("auth.login"))

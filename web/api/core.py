@@ -1,6 +1,7 @@
 """The API blueprint: token auth, JSON errors, and the route registry behind OpenAPI."""
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from functools import wraps
@@ -9,17 +10,20 @@ from typing import Callable
 from flask import Blueprint, current_app, g, request
 from flask_babel import gettext
 from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from wms.accounts import services as accounts
 from wms.core.context import set_actor
+from wms.core.db import utcnow
 from wms.core.errors import N_, Forbidden, ValidationError
 from wms.core.parsing import MAX_PAGE, parse_int, parse_page
 
 from ..guards import TooDeep
-from ..db import db
+from ..db import close_session, db
 from ..errors import error_response
 from .schema import Schema
 
+log = logging.getLogger(__name__)
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
@@ -81,16 +85,35 @@ def authenticate_token():
         return None
     header = request.headers.get("Authorization", "")
     token = header[7:].strip() if header.lower().startswith("bearer ") else ""
-    user = accounts.user_for_token(db(), token) if token else None
-    if user is None:
+    row = accounts.token_for(db(), token) if token else None
+    if row is None:
         return error_response(401, "unauthorized", gettext(
             "A valid API token is required: Authorization: Bearer <token>"))
-    db().commit()  # last_used_at
-    actor = accounts.actor_for(user)
+    actor = accounts.actor_for(row.user)
     g.api_actor = actor
     g.actor_token = set_actor(actor)
-    g.api_locale = user.locale
+    g.api_locale = row.user.locale
+    note_token_use(row.id, row.prefix, row.last_used_at)
     return None
+
+
+def note_token_use(token_id: int, prefix: str, last_used_at) -> None:
+    """Write the token's last use at most once a minute, in a short transaction of its
+    own after the request's read has ended: the request's work stays a read when it is
+    one. Losing the race for the write lock (SQLite) only skips this note."""
+    now = utcnow()
+    if not accounts.token_needs_touch(last_used_at, now):
+        return
+    close_session()
+    session = current_app.extensions["wms.sessionmaker"]()
+    try:
+        accounts.touch_token(session, token_id, now)
+        session.commit()
+    except SQLAlchemyError:
+        session.rollback()
+        log.warning("could not record the use of API token %s", prefix, exc_info=True)
+    finally:
+        session.close()
 
 
 def json_body():
@@ -116,12 +139,26 @@ def api_view():
     return current_app.view_functions.get(request.endpoint) if request.endpoint else None
 
 
-def page_of(stmt, serialise) -> dict:
+def page_of(stmt, serialise, *, count_cap: int | None = None) -> dict:
+    """One page of ``stmt``. With ``count_cap`` (lists that grow to millions of rows) the
+    total is counted only up to the cap, or to the end of the asked page if that lies
+    further: ``more`` then says there are more rows than ``total``."""
     page, size = paging()
-    total = db().scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     rows = db().scalars(stmt.limit(size).offset((page - 1) * size)).all()
-    return {"items": [serialise(r) for r in rows], "total": total, "page": page,
+    if count_cap is None:
+        total = db().scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+        more = False
+    else:
+        cap = max(count_cap, page * size)
+        total = db().scalar(select(func.count()).select_from(
+            stmt.order_by(None).limit(cap + 1).subquery()))
+        more = total > cap
+        total = min(total, cap)
+    body = {"items": [serialise(r) for r in rows], "total": total, "page": page,
             "pages": max(1, -(-total // size))}
+    if count_cap is not None:
+        body["more"] = more
+    return body
 
 
 def paging() -> tuple[int, int]:

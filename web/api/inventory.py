@@ -213,7 +213,8 @@ def _location_arg(name: str = "location") -> Location | None:
                   *PAGING))
 def list_stock():
     """Stock in internal and customs-hold locations, one item per quant, oldest first by id.
-    Owner tokens see only their own owners' stock."""
+    Owner tokens see only their own owners' stock. ``total`` is counted up to 10,000 lines
+    (or to the asked page): ``more`` is true when there are more."""
     status = request.args.get("customs_status") or None
     if status and status not in CUSTOMS_STATUSES:
         raise ValidationError(N_("Unknown customs status %(status)s"), field="customs_status",
@@ -226,7 +227,8 @@ def list_stock():
                               location=_location_arg(), owner_id=_owner_id_arg(),
                               lot=(request.args.get("lot") or "").strip() or None,
                               customs_status=status, warehouse_id=_warehouse_id_arg())
-    page = page_of(queries.stock_ids(flt, "id"), lambda quant_id: quant_id)
+    page = page_of(queries.stock_ids(flt, "id"), lambda quant_id: quant_id,
+                   count_cap=queries.COUNT_CAP)
     page["items"] = [stock_json(r) for r in queries.stock_rows(db(), page["items"])]
     return jsonify(page)
 

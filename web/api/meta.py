@@ -93,7 +93,10 @@ def build_openapi() -> dict:
                           "properties": {"items": {"type": "array", "items": schema},
                                          "total": {"type": "integer"},
                                          "page": {"type": "integer"},
-                                         "pages": {"type": "integer"}}}
+                                         "pages": {"type": "integer"},
+                                         "more": {"type": "boolean", "description":
+                                                  "lists counted only up to a cap: true "
+                                                  "when there are more than total"}}}
             ok["content"] = {"application/json": {"schema": schema}}
         spec["responses"][str(op.status)] = ok
         for status in ("400", "401", "403", "404", "409", "422", "503"):

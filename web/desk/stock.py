@@ -179,7 +179,8 @@ def stock():
                             queries.stock_export(flt, sort),
                             lambda r: stock_csv_row(queries.stock_export_row(r)))
     page = page_arg()
-    totals = queries.stock_totals(db(), flt)
+    totals = queries.stock_totals(db(), flt,
+                                  cap=max(queries.COUNT_CAP, (page - 1) * PAGE_SIZE + 1))
     ids = db().scalars(queries.stock_ids(flt, sort).limit(PAGE_SIZE)
                        .offset((page - 1) * PAGE_SIZE)).all()
     warehouses = db().scalars(select(Warehouse).order_by(Warehouse.code)).all()
@@ -191,7 +192,8 @@ def stock():
             product = None
     return render_template(
         "stock/stock.html", rows=queries.stock_rows(db(), list(ids)), totals=totals, page=page,
-        pages=pages_for(totals["count"]), total=totals["count"], flt=flt, sort=sort,
+        pages=pages_for(totals["count"]) + (1 if totals["more"] else 0),
+        total=totals["count"], more=totals["more"], flt=flt, sort=sort,
         sorts=SORTS, owners=visible_owners(), warehouses=warehouses, product=product,
         statuses=CUSTOMS_TITLES, num=num,
         csv_url=url_for("stock.stock", format="csv", sort=sort, **flt.args()))

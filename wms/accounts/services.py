@@ -8,7 +8,7 @@ from datetime import timedelta
 from typing import Iterable
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager, joinedload
 
 from wms.core.context import Actor
 from wms.core.db import utcnow
@@ -24,6 +24,10 @@ MIN_PASSWORD = 10
 MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
 TOKEN_PREFIX = "wms_"
+# A token's last use is written at most this often, in a transaction of its own.
+TOKEN_TOUCH_INTERVAL = timedelta(minutes=1)
+# A user with roles and owners in one query (joined, not one SELECT per collection).
+WITH_ROLES_AND_OWNERS = (joinedload(User.role_rows), joinedload(User.owner_rows))
 
 
 def validate_password(password: str) -> None:
@@ -188,14 +192,44 @@ def create_token(session: Session, user: User, label: str | None = None) -> str:
     return token
 
 
-def user_for_token(session: Session, token: str) -> User | None:
+def load_user(session: Session, user_id: int) -> User | None:
+    """The user behind a login session, roles and owners included: one query."""
+    return session.get(User, user_id, options=WITH_ROLES_AND_OWNERS)
+
+
+def token_for(session: Session, token: str) -> ApiToken | None:
+    """The live token row with its user, roles and owners in one query, or None for an
+    unknown, revoked or malformed token or an inactive user. Reading it writes nothing:
+    see ``touch_token`` for the last use."""
     if not token or not token.startswith(TOKEN_PREFIX):
         return None
-    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_hash(token)))
-    if row is None or row.revoked_at is not None or not row.user.active:
-        return None
-    row.last_used_at = utcnow()
-    return row.user
+    stmt = (select(ApiToken).join(ApiToken.user)
+            .options(contains_eager(ApiToken.user).joinedload(User.role_rows),
+                     contains_eager(ApiToken.user).joinedload(User.owner_rows))
+            .where(ApiToken.token_hash == _token_hash(token), ApiToken.revoked_at.is_(None),
+                   User.active.is_(True)))
+    return session.execute(stmt).unique().scalar_one_or_none()
+
+
+def user_for_token(session: Session, token: str) -> User | None:
+    row = token_for(session, token)
+    return row.user if row is not None else None
+
+
+def token_needs_touch(last_used_at, now) -> bool:
+    return last_used_at is None or now - last_used_at >= TOKEN_TOUCH_INTERVAL
+
+
+def touch_token(session: Session, token_id: int, now) -> bool:
+    """Record a use of the token unless one was recorded less than a minute ago: a
+    conditional UPDATE, so parallel requests of one client write it once. The caller runs
+    it in a short transaction of its own, never in a request's read."""
+    table = ApiToken.__table__
+    done = session.execute(update(table).where(
+        table.c.id == token_id,
+        (table.c.last_used_at.is_(None)) | (table.c.last_used_at <= now - TOKEN_TOUCH_INTERVAL))
+        .values(last_used_at=now))
+    return bool(done.rowcount)
 
 
 def revoke_token(session: Session, token_id: int) -> None:

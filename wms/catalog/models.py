@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, UniqueConstraint
 from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -30,6 +30,7 @@ class Product(Audited, Base):
                    "consumption_tax_basis", "positive_list", "simplified_export", "active")
     __table_args__ = (
         UniqueConstraint("owner_id", "sku"),
+        Index("ix_product_sku", "sku"),  # the stock list sorted by product
         UniqueConstraint("owner_id", "gtin"),
         CheckConstraint("declared_price >= 0", name="declared_price"),
         CheckConstraint("net_weight_kg >= 0 AND gross_weight_kg >= net_weight_kg",

@@ -5,7 +5,7 @@ import re
 from datetime import date
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defaultload
 
 from wms.core.errors import N_, Conflict, NotFound, ValidationError
 from wms.core.parsing import ascii_digits
@@ -140,6 +140,7 @@ def find_products_by_codes(session: Session, codes) -> dict[str, list[Product]]:
         return {}
     gtins = set().union(*(gtin_forms(c) for c in codes))
     stmt = select(Product).where(Product.active, Product.gtin.in_(gtins) | Product.sku.in_(codes))
+    stmt = stmt.options(defaultload(Product.owner).lazyload(Enterprise.role_rows))  # not per scan
     found = list(session.scalars(scope_to_owner(stmt, Product.owner_id).order_by(Product.id)))
     result: dict[str, list[Product]] = {}
     for code in codes:

@@ -61,7 +61,21 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 
 def _sqlite_begin(connection) -> None:
-    connection.exec_driver_sql("BEGIN")
+    # A unit of work that will write takes the write lock at its start (see
+    # ``begin_write``): it then waits its turn under the busy timeout, instead of failing
+    # at once with "database is locked" when another writer committed since its first read.
+    immediate = connection.get_execution_options().get(WRITE_OPTION)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+WRITE_OPTION = "wms_unit_of_work_writes"
+
+
+def begin_write(session: Session) -> None:
+    """Open ``session``'s transaction as a writing one (SQLite: BEGIN IMMEDIATE; on
+    PostgreSQL nothing changes). Call before the unit of work's first statement."""
+    if session.get_bind().dialect.name == "sqlite" and not session.in_transaction():
+        session.connection(execution_options={WRITE_OPTION: True})
 
 
 TRANSIENT_PG_CODES = {"40001", "40P01"}  # serialization failure, deadlock detected
@@ -92,6 +106,7 @@ def run_in_transaction(session_factory, use_case, *, attempts: int = 8):
     for attempt in range(1, attempts + 1):
         session = session_factory()
         try:
+            begin_write(session)
             result = use_case(session)
             session.commit()
             return result

@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .context import current_actor
-from .db import Base, is_transient, utcnow
+from .db import Base, begin_write, is_transient, utcnow
 from .errors import N_, Conflict, ValidationError
 from .types import UtcDateTime
 
@@ -76,6 +76,7 @@ def run_idempotent(session_factory, key: str, endpoint: str, payload: Any,
     for attempt in range(1, attempts + 1):
         session = session_factory()
         try:
+            begin_write(session)
             found = _stored(session, user_key, fingerprint)
             if found is not None:
                 session.rollback()

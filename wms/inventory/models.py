@@ -63,6 +63,7 @@ class Location(Audited, Base):
         CheckConstraint(_in("usage", LOCATION_USAGES), name="usage"),
         CheckConstraint("capacity IS NULL OR capacity > 0", name="capacity"),
         Index("ix_location_barcode", "barcode"),
+        Index("ix_location_full_path", "full_path"),  # the stock list's default order
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from wms.catalog.models import Lot, Product
 from wms.catalog.services import find_products_by_code
@@ -30,8 +30,11 @@ def _num(value: Decimal) -> str:
     return format(value.normalize(), "f") if value == value.to_integral() else format(value, "f")
 
 
-def _stock_rows(session: Session, stmt) -> list[dict[str, Any]]:
+def _stock_rows(session: Session, stmt, *, with_total: bool = False):
+    """The first ``MAX_ROWS`` stock rows of ``stmt``; with ``with_total`` also the sum of
+    every matching row (a window over the same query, so no second statement)."""
     stmt = scope_to_owner(stmt, Quant.owner_id)
+    total_column = (func.sum(Quant.quantity).over(),) if with_total else ()
     rows = session.execute(
         stmt.join(Product, Product.id == Quant.product_id)
         .join(Location, Location.id == Quant.location_id)
@@ -42,10 +45,14 @@ def _stock_rows(session: Session, stmt) -> list[dict[str, Any]]:
         .limit(MAX_ROWS)
         .with_only_columns(Product.id, Product.sku, Product.name_zh, Location.id,
                            Location.full_path, Lot.name, Lot.expiry_date, Package.sscc,
-                           Quant.customs_status, Quant.quantity, Quant.owner_id)).all()
-    return [dict(product_id=r[0], sku=r[1], name=r[2], location_id=r[3], location=r[4],
+                           Quant.customs_status, Quant.quantity, Quant.owner_id,
+                           *total_column)).all()
+    found = [dict(product_id=r[0], sku=r[1], name=r[2], location_id=r[3], location=r[4],
                  lot=r[5], expiry=r[6].isoformat() if r[6] else None, sscc=r[7],
                  customs_status=r[8], quantity=_num(r[9]), owner_id=r[10]) for r in rows]
+    if with_total:
+        return found, (rows[0][11] if rows else None) or Decimal(0)
+    return found
 
 
 def location_record(session: Session, location: Location) -> dict[str, Any]:
@@ -58,15 +65,12 @@ def location_record(session: Session, location: Location) -> dict[str, Any]:
 
 def product_record(session: Session, product: Product) -> dict[str, Any]:
     stocked = select(Location.id).where(Location.usage.in_(("internal", "customs")))
-    total = session.scalar(scope_to_owner(select(func.sum(Quant.quantity)).where(
-        Quant.product_id == product.id, Quant.location_id.in_(stocked)),
-        Quant.owner_id)) or Decimal(0)
+    stock, total = _stock_rows(session, select(Quant).where(
+        Quant.product_id == product.id, Quant.location_id.in_(stocked)), with_total=True)
     return {"type": "product", "id": product.id, "sku": product.sku, "gtin": product.gtin,
             "name_zh": product.name_zh, "name_en": product.name_en,
             "owner": product.owner.customs_code, "hs_code": product.hs_code,
-            "track_lot": product.track_lot, "on_hand": _num(total),
-            "stock": _stock_rows(session, select(Quant).where(
-                Quant.product_id == product.id, Quant.location_id.in_(stocked)))}
+            "track_lot": product.track_lot, "on_hand": _num(total), "stock": stock}
 
 
 def package_record(session: Session, package: Package) -> dict[str, Any]:
@@ -114,7 +118,8 @@ def explain(session: Session, code: str) -> dict[str, Any]:
         if scan.kind == "text":
             # Location barcodes and SKUs are matched as printed, whatever case was scanned.
             text = code.strip()
-            location = session.scalars(select(Location).where(
+            location = session.scalars(select(Location).options(
+                joinedload(Location.warehouse)).where(
                 func.upper(Location.barcode) == text.upper(), Location.active)
                 .order_by(Location.id)).first()
             if location is not None:
