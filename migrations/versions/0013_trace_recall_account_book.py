@@ -13,7 +13,7 @@ into ``bonded`` stock in a stocked location of a warehouse with an account book,
 document and product, under the declaration the document names.
 
 Revision ID: 0013
-Revises: 0010
+Revises: 0012
 Create Date: 2026-12-01 22:45:00
 """
 from alembic import op
@@ -21,7 +21,7 @@ import sqlalchemy as sa
 
 
 revision = '0013'
-down_revision = '0010'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 

@@ -6,7 +6,7 @@ undone once). ``product.min_shelf_life_days`` is how long goods must still keep 
 arrive; nothing to backfill (no value means no check).
 
 Revision ID: 0014
-Revises: 0010
+Revises: 0013
 Create Date: 2026-12-01 22:45:00
 """
 from alembic import op
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 
 revision = '0014'
-down_revision = '0010'
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 

@@ -6,7 +6,7 @@ the summary (the worst grade of its units once all are graded), so dispositions 
 before. Items graded before this revision get one unit row per unit with the item's grade.
 
 Revision ID: 0015
-Revises: 0010
+Revises: 0014
 Create Date: 2026-12-01 23:15:00
 """
 from alembic import op
@@ -15,7 +15,7 @@ import wms.core.types
 
 
 revision = '0015'
-down_revision = '0010'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 
@@ -42,9 +42,12 @@ def upgrade() -> None:
     sa.UniqueConstraint('line_id', 'unit_no', name=op.f('uq_return_unit_line_id_unit_no'))
     )
     bind = op.get_bind()
+    stamp = wms.core.types.UtcDateTime(timezone=True)
+    # Typed columns: SQLite hands raw text back for timestamps, which the insert would refuse.
     graded = bind.execute(sa.text(
         "SELECT id, qty, grade, grade_reason, photo, graded_at, created_at, updated_at "
-        "FROM return_line WHERE grade IS NOT NULL")).all()
+        "FROM return_line WHERE grade IS NOT NULL").columns(
+            graded_at=stamp, created_at=stamp, updated_at=stamp)).all()
     unit = sa.table('return_unit', sa.column('line_id'), sa.column('unit_no'),
                     sa.column('grade'), sa.column('grade_reason'), sa.column('photo'),
                     sa.column('graded_at', wms.core.types.UtcDateTime(timezone=True)),

@@ -7,7 +7,7 @@ may have a transfer before it (hub, minimum connection time, transit customs): t
 staying open beside an estimate that says otherwise.
 
 Revision ID: 0017
-Revises: 0010
+Revises: 0016
 Create Date: 2026-12-01 23:00:00
 """
 from alembic import op
@@ -17,7 +17,7 @@ import wms.core.types
 
 
 revision = '0017'
-down_revision = '0010'
+down_revision = '0016'
 branch_labels = None
 depends_on = None
 

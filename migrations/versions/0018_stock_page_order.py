@@ -2,14 +2,14 @@
 start from an index instead of sorting a million quants
 
 Revision ID: 0018
-Revises: 0010
+Revises: 0017
 Create Date: 2026-12-01 23:25:00
 """
 from alembic import op
 
 
 revision = '0018'
-down_revision = '0010'
+down_revision = '0017'
 branch_labels = None
 depends_on = None
 
