@@ -92,7 +92,8 @@ def update_product(session: Session, product_id: int, changes: dict) -> Product:
     if unknown:
         raise ValidationError(N_("This field cannot be changed"), field=unknown[0])
     product = get_product(session, product_id)
-    session.refresh(product, with_for_update=True)
+    session.execute(select(Product.id).where(Product.id == product.id).with_for_update())
+    session.refresh(product)
     values = {name: getattr(product, name) for name in EDITABLE_FIELDS}
     values.update(changes)
     gtin = optional_gtin(values.pop("gtin"))

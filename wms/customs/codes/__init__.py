@@ -87,10 +87,10 @@ def search_codes(session: Session, table: str, query: str | None = None,
     stmt = select(CustomsCode).where(CustomsCode.code_table == table)
     query = (query or "").strip()
     if query:
-        like = f"%{query.lower()}%"
-        stmt = stmt.where(or_(CustomsCode.code.startswith(query),
-                              func.lower(CustomsCode.name_en).like(like),
-                              CustomsCode.name_zh.contains(query)))
+        stmt = stmt.where(or_(CustomsCode.code.startswith(query, autoescape=True),
+                              func.lower(CustomsCode.name_en).contains(query.lower(),
+                                                                       autoescape=True),
+                              CustomsCode.name_zh.contains(query, autoescape=True)))
     return list(session.scalars(stmt.order_by(CustomsCode.code).limit(limit)))
 
 
