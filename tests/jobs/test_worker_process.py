@@ -84,13 +84,13 @@ def test_worker_once_runs_every_due_job_and_exits(worker_db, tmp_path, queue_url
     result = wms("worker", "--once", env=env)
     assert result.returncode == 0, result.stderr
     assert "customs_send: ok sent=3" in result.stdout
-    assert "6 due job(s) run" in result.stdout
+    assert "7 due job(s) run" in result.stdout
     assert sent_count(sessions) == {"sent": 3}
     with sessions() as session:
         assert {r.name: r.outcome for r in session.scalars(select(JobRun))} == {
             name: "ok" for name in ("customs_send", "customs_receive", "webhooks_deliver",
                                     "logistics_sweep", "deadline_notices",
-                                    "idempotency_cleanup")}
+                                    "idempotency_cleanup", "risk_rules")}
 
 
 def test_a_consumer_killed_mid_batch_loses_nothing(worker_db, tmp_path, queue_url):

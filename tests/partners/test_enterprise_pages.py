@@ -64,10 +64,12 @@ def test_an_operator_sees_the_page_but_cannot_list_or_rate(client, db):
 
 def test_a_customs_clerk_rates_an_enterprise_and_bad_input_is_said(client, db):
     login(client, "customs")
-    client.post(f"/enterprises/{OWNER_MILK}/credit",
-                data={"credit_class": "advanced", "aeo_certificate": "AEOCN0000000001"},
-                follow_redirects=True)
-    assert milk(db).aeo_certificate is None
+    before = milk(db).aeo_certificate
+    page = client.post(f"/enterprises/{OWNER_MILK}/credit",
+                       data={"credit_class": "advanced", "aeo_certificate": "AEOCN0000000001"},
+                       follow_redirects=True).get_data(as_text=True)
+    assert milk(db).aeo_certificate == before == f"AEOCN{OWNER_MILK}"
+    assert "flash-error" in page
     client.post(f"/enterprises/{OWNER_MILK}/credit", data={"credit_class": "dishonest"})
     assert milk(db).credit_class == "dishonest"
     page = client.get(f"/enterprises/{OWNER_MILK}").get_data(as_text=True)

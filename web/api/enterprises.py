@@ -31,7 +31,7 @@ FIELDS = (
     Field("address", "string", max_length=300, nullable=True),
     Field("contact_phone", "string", max_length=40, nullable=True),
 )
-ENTERPRISE_IN = Schema("EnterpriseInput", FIELDS, "An enterprise to register with customs.")
+ENTERPRISE_IN = Schema("Enterprise", FIELDS, "An enterprise to register with customs.")
 ENTERPRISE_CHANGE = Schema("EnterpriseChange", tuple(
     Field(f.name, f.type, False, f.description, f.enum, f.items, f.max_length, f.nullable)
     for f in FIELDS if f.name not in ("customs_code", "uscc")) + (
@@ -53,7 +53,7 @@ LISTING_IN = Schema("BlacklistInput", (
     Field("listed_until", "string", False, "YYYY-MM-DD; default until lifted", max_length=10),
 ))
 LIFT_IN = Schema("BlacklistLift", (Field("reason", "string", True, max_length=2000),))
-ENTERPRISE = Schema("Enterprise", FIELDS + (
+ENTERPRISE = Schema("EnterpriseRecord", FIELDS + (
     Field("active", "boolean", True),
     Field("aeo_status", "string", True, "certified, pending (advanced without its "
           "certificate yet) or none", enum=("certified", "pending", "none")),

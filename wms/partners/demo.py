@@ -20,6 +20,31 @@ LISTING = dict(reason="销售假冒进口婴幼儿配方奶粉, 经兰州海关�
                authority="兰州海关 Lanzhou Customs")
 
 
+TRADER_SKU = "JC-FORMULA-900"
+
+
+def _advance_notice_before_listing(session: Session) -> int:
+    """The trader's product and an advance notice sent before it was listed: the listing
+    holds it for a supervisor."""
+    from wms.catalog.models import Product
+    from wms.catalog.services import register_product
+    from wms.inbound.receipts import LineInput, create_receipt
+    if session.scalar(select(Product.id).where(Product.sku == TRADER_SKU)):
+        return 0
+    register_product(session, owner_code=DISHONEST_OWNER, sku=TRADER_SKU,
+                     name_zh="金城优品婴儿配方奶粉 1段 900g", name_en="Jincheng infant formula 900 g",
+                     hs_code="1901101010", gname="婴儿配方奶粉", gmodel="0-6月龄|900g/罐",
+                     customs_unit="122", legal_unit1="035", legal_factor1="0.9",
+                     origin_country="304", declared_price="168.00", net_weight_kg="0.9",
+                     gross_weight_kg="1.1", track_lot=True, track_expiry=True,
+                     category="milk powder")
+    create_receipt(session, owner_code=DISHONEST_OWNER, warehouse_code="LZB",
+                   supplier="Rotterdam Dairy Trading B.V.", supplier_ref="JC-ASN-2610",
+                   train_no="X8024", transport_mode="3",
+                   lines=[LineInput(TRADER_SKU, 480, "JC-2610", "2027-09-01")])
+    return 2
+
+
 def load_credit_demo(session: Session) -> int:
     """Idempotent; returns how many records it added."""
     from wms.demo import demo_uscc
@@ -39,6 +64,7 @@ def load_credit_demo(session: Session) -> int:
         added += 1
     if not session.scalar(select(BlacklistEntry.id).where(
             BlacklistEntry.enterprise_id == trader.id)):
+        added += _advance_notice_before_listing(session)
         blacklist_enterprise(session, trader, listed_from=date.today() - timedelta(days=12),
                              listed_until=date.today() + timedelta(days=353), **LISTING)
         added += 1
@@ -49,7 +75,7 @@ def load_credit_demo(session: Session) -> int:
             create_receipt(session, owner_code=DISHONEST_OWNER, warehouse_code="LZB",
                            supplier="Rotterdam Dairy Trading B.V.", supplier_ref="JC-ASN-2611",
                            train_no="X8024", transport_mode="3",
-                           lines=[LineInput("APT-PRE-800", 600, "FAKE-2611", "2027-10-01")])
+                           lines=[LineInput(TRADER_SKU, 600, "FAKE-2611", "2027-10-01")])
         except EnterpriseBlacklisted:
             attempt.rollback()
             added += record_refusals(session)
