@@ -278,7 +278,8 @@ def test_a_whole_receipt_through_the_api_alone(client, db):
     url = f"/api/v1/receipts/{ref}/tally-scans"
     choose = client.post(url, json={"item": "APT-PRE-800"}, headers=staff["operator"])
     assert choose.status_code == 422 and choose.json["error"]["code"] == "choose_lot"
-    assert choose.json["error"]["choices"] == [{"lot": "L2026-1205", "expiry": "2027-12-05"}]
+    assert choose.json["error"]["choices"] == [{"lot": "L2026-1205", "sku": "APT-PRE-800",
+                                               "expiry": "2027-12-05"}]
     scan = {"item": "APT-PRE-800", "lot": "L2026-1205", "quantity": 20}
     headers = {**staff["operator"], "Idempotency-Key": "scan-api-whole-1"}
     first = client.post(url, json=scan, headers=headers)

@@ -36,7 +36,7 @@
                lotFor: null, last: null, warn: null };
     var qtySet = false, lastRefresh = 0;
 
-    qty.addEventListener("input", function () { qtySet = qty.value.trim() !== "1"; });
+    qty.addEventListener("input", function () { qtySet = true; });
     /* A lot typed by hand is for whatever product comes next. */
     lot.addEventListener("input", function () { setLot(lot.value, null); });
 
