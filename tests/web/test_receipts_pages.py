@@ -179,7 +179,7 @@ def test_csv_import_is_all_or_nothing_and_names_line_and_field(client, db):
         "file": (io.BytesIO(csv_text.encode()), "asn.csv")},
         content_type="multipart/form-data")
     assert response.status_code == 422
-    assert '<code class="where">line 4: quantity</code>' in text_of(response)
+    assert '<span class="where">第 4 行：quantity</span>' in text_of(response)  # the file's column
     assert count(db, Receipt) == before
     good = csv_text.replace(",0,L2026-1202", ",10,L2026-1202")
     response = client.post("/receipts/import", data={
@@ -344,7 +344,7 @@ def test_decisions_hold_then_release_then_putaway_suggestion(client, db):
     assert response.status_code == 302
     assert receipt(db, "DEMO-R5").state == "released"
     detail = text_of(client.get(f"/receipts/{declared.id}"))
-    assert "decision-released" in detail and "LZB/Stock" in detail  # putaway suggestion
+    assert "decision-released" in detail and "LZB/库存区" in detail  # putaway suggestion
     login(client, "supervisor")
     refused = client.post(f"/receipts/{declared.id}/stored")
     assert refused.status_code == 422 and receipt(db, "DEMO-R5").state == "released"
