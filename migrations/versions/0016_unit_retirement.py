@@ -16,11 +16,14 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('transport_unit') as batch:
-        batch.add_column(sa.Column('active', sa.Boolean(), nullable=False,
-                                   server_default=sa.true()))
+    # Plain ALTER TABLE on both backends: a batch rebuild of transport_unit on SQLite would
+    # have to drop a table that tracking events and units reference.
+    op.add_column('transport_unit', sa.Column('active', sa.Boolean(), nullable=False,
+                                              server_default=sa.true()))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('transport_unit') as batch:
-        batch.drop_column('active')
+    if op.get_bind().dialect.name == 'sqlite':
+        op.execute('ALTER TABLE transport_unit DROP COLUMN active')  # SQLite >= 3.35
+    else:
+        op.drop_column('transport_unit', 'active')

@@ -39,7 +39,8 @@ def field_error(page: str, field_id: str) -> str | None:
 
 
 def errors(page: str) -> list[str]:
-    return re.findall(r"<p class=.error.[^>]*>[^<]+", page) or re.findall(r"flash-error[^<]+<", page)
+    return (re.findall(r"<p class=.error.[^>]*>[^<]+", page)
+            or re.findall(r"flash-error[^<]+<", page))
 
 
 def pdf_text(pdf: bytes) -> str:

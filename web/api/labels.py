@@ -42,8 +42,8 @@ def label_response(kind: str, records: list, fmt: str, stock: str | None,
            query=(("format", "string", "pdf (default) or zpl"),
                   ("stock", "string", "page stock, e.g. 100x150, 100x50, a4-sheet")))
 def render_labels(kind: str):
-    """Kinds: location, product, sscc, parcel, air_cargo, return, placard. Check digits are
-    computed, never trusted: a wrong one is refused naming the field."""
+    """Kinds: location, product, sscc, parcel, air_cargo, return, placard, receptacle. Check
+    digits are computed, never trusted: a wrong one is refused naming the field."""
     data = request.get_json(silent=True)
     if isinstance(data, dict):
         data = [data]

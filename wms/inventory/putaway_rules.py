@@ -98,6 +98,7 @@ def update_rule(session: Session, rule_id: int, given: RuleFields) -> PutawayRul
     for name, value in _checked(session, given).items():
         setattr(rule, name, value)
     session.flush()
+    session.expire(rule, ["location"])  # set by id: the loaded place is the old one
     return rule
 
 
