@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import ForeignKey, insert, select
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column, selectinload
 
 from wms.core.db import Base, utcnow
 from wms.core.errors import N_, ValidationError
@@ -142,8 +142,10 @@ def register_shipped_parcels(session: Session, order: SalesOrder,
                    Shipment.state.in_(("booked", "in_transit")),
                    ShipmentLeg.seq == 1, ShipmentLeg.from_node_id == origin.id,
                    Shipment.reference.like(f"{warehouse.code}-%"))
-            .order_by(Shipment.id)))
-    carrier = session.get(Enterprise, order.logistics_id) if order.logistics_id else None
+            .options(selectinload(Shipment.legs)).order_by(Shipment.id)))
+    # Queried, not taken from the identity map: the same statements on every call.
+    carrier = session.scalar(select(Enterprise).where(Enterprise.id == order.logistics_id)) \
+        if order.logistics_id else None
     units = []
     for parcel in parcels:
         number, scheme = numbers[parcel.id]
