@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 export WMS_DATABASE_URL ?= sqlite:///$(CURDIR)/instance/wms.db
 export WMS_INSTANCE_PATH ?= $(CURDIR)/instance
 
-.PHONY: run worker test fuzz bench install test-install migrate demo translations catalogs clean
+.PHONY: run worker test fuzz bench soak install test-install migrate demo translations catalogs clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -59,11 +59,16 @@ fuzz: $(VENV)/.test-installed catalogs
 # PostgreSQL: each script works in a schema of its own). BENCH_ARGS=--quick for small sizes.
 bench: $(VENV)/.test-installed
 	@for script in $(sort $(wildcard bench/*.py)); do \
-		case $$script in bench/common.py) continue;; esac; \
+		case $$script in bench/common.py|bench/soak.py) continue;; esac; \
 		echo "== $$script"; \
 		if grep -q "^from common import" $$script; then \
 			$(BIN)/python $$script $(BENCH_ARGS) || exit 1; \
 		else $(BIN)/python $$script || exit 1; fi; done
+
+# Ten minutes of mixed load behind gunicorn with a worker, then the ledger and the worker's
+# memory are checked (bench/soak.py); SOAK_SECONDS=60 make soak to try it short.
+soak: $(VENV)/.test-installed
+	$(BIN)/python bench/soak.py
 
 # After changing user-facing strings: extract them and merge into both catalogs.
 translations: install
