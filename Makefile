@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 export WMS_DATABASE_URL ?= sqlite:///$(CURDIR)/instance/wms.db
 export WMS_INSTANCE_PATH ?= $(CURDIR)/instance
 
-.PHONY: run worker test install test-install migrate demo translations catalogs bench clean
+.PHONY: run worker test fuzz bench soak install test-install migrate demo translations catalogs clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,27 @@ worker: migrate
 
 test: $(VENV)/.test-installed catalogs
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The long fuzz of the API (tests/fuzz): 200 generated requests per operation plus the
+# coverage cases of every declared bound; make test runs the same test with 2 each.
+fuzz: $(VENV)/.test-installed catalogs
+	WMS_FUZZ_EXAMPLES=$${WMS_FUZZ_EXAMPLES:-200} WMS_FUZZ_COVERAGE=1 \
+		$(BIN)/python -m pytest tests/fuzz $(PYTEST_ARGS)
+
+# Every figure of issue 18 against its floor, on WMS_BENCH_DATABASE_URL (SQLite when unset;
+# PostgreSQL: each script works in a schema of its own). BENCH_ARGS=--quick for small sizes.
+bench: $(VENV)/.test-installed
+	@for script in $(sort $(wildcard bench/*.py)); do \
+		case $$script in bench/common.py|bench/soak.py) continue;; esac; \
+		echo "== $$script"; \
+		if grep -q "^from common import" $$script; then \
+			$(BIN)/python $$script $(BENCH_ARGS) || exit 1; \
+		else $(BIN)/python $$script || exit 1; fi; done
+
+# Ten minutes of mixed load behind gunicorn with a worker, then the ledger and the worker's
+# memory are checked (bench/soak.py); SOAK_SECONDS=60 make soak to try it short.
+soak: $(VENV)/.test-installed
+	$(BIN)/python bench/soak.py
 
 # After changing user-facing strings: extract them and merge into both catalogs.
 translations: install

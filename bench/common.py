@@ -135,3 +135,94 @@ def report(figure: str, measured: float, floor: float | None, unit: str, target:
     verdict = "" if met is None else (" met" if met else " NOT met")
     print(f"| {figure} | {measured:.3g} {unit} | {floor_text} | {ratio} | {target}{verdict} |"
           + (f" {note}" if note else ""), flush=True)
+
+
+def database_url_for(db: Database) -> str:
+    """A URL another process (gunicorn) opens the same database with."""
+    if db.schema:
+        sep = "&" if "?" in db.url else "?"
+        return f"{db.url}{sep}options=-csearch_path%3D{db.schema}"
+    return db.url
+
+
+class Server:
+    """gunicorn serving the app on a free loopback port (2 workers, 4 threads each, as on
+    a 2-core host) until ``stop()``."""
+
+    def __init__(self, db: Database, workers: int = 2, threads: int = 4) -> None:
+        import socket
+        import subprocess
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            self.port = sock.getsockname()[1]
+        root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        env = dict(os.environ, WMS_DATABASE_URL=database_url_for(db),
+                   WMS_INSTANCE_PATH=os.path.join(db.workdir, "instance"),
+                   PYTHONPATH=root)
+        self.process = subprocess.Popen(
+            [os.path.join(os.path.dirname(sys.executable), "gunicorn"), "-w", str(workers),
+             "--threads", str(threads), "-b", f"127.0.0.1:{self.port}", "--log-level",
+             "warning", "wsgi:app"], cwd=root, env=env)
+        self.base = f"http://127.0.0.1:{self.port}"
+        import requests
+        for _ in range(300):
+            try:
+                requests.get(self.base + "/healthz", timeout=1)
+                return
+            except requests.RequestException:
+                time.sleep(0.1)
+        raise RuntimeError("gunicorn did not start")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=30)
+
+
+def open_loop(base: str, make_request, rate: float, seconds: float) -> dict:
+    """Offer ``rate`` requests a second for ``seconds`` from a separate process, on a fixed
+    schedule whatever the answers take (an open loop: a slow server queues, it is not
+    spared). ``make_request(i) -> (method, path, kwargs)``. Returns latency percentiles
+    (ms), the achieved rate and the count of answers that were not 2xx."""
+    import multiprocessing
+    queue = multiprocessing.Queue()
+    process = multiprocessing.Process(target=_drive, args=(base, make_request, rate, seconds,
+                                                           queue))
+    process.start()
+    result = queue.get(timeout=seconds + 300)
+    process.join(timeout=60)
+    return result
+
+
+def _drive(base, make_request, rate, seconds, queue) -> None:
+    import concurrent.futures
+    import requests
+    total = int(rate * seconds)
+    local = __import__("threading").local()
+
+    def one(i, due):
+        delay = due - time.perf_counter()
+        if delay > 0:
+            time.sleep(delay)
+        session = getattr(local, "session", None) or requests.Session()
+        local.session = session
+        method, path, kwargs = make_request(i)
+        sent = time.perf_counter()
+        try:
+            status = session.request(method, base + path, timeout=60, **kwargs).status_code
+        except requests.RequestException:
+            status = 0
+        # latency counted from when the request was due (queueing in the client counts)
+        return time.perf_counter() - min(due, sent), status
+
+    start = time.perf_counter() + 0.5
+    with concurrent.futures.ThreadPoolExecutor(max_workers=64) as pool:
+        futures = [pool.submit(one, i, start + i / rate) for i in range(total)]
+        answers = [f.result() for f in futures]
+    took = time.perf_counter() - start
+    latencies = sorted(a[0] * 1000 for a in answers)
+
+    def pct(p):
+        return latencies[min(len(latencies) - 1, int(p / 100 * len(latencies)))]
+
+    queue.put({"p50": pct(50), "p95": pct(95), "p99": pct(99), "rate": total / took,
+               "failed": sum(1 for a in answers if not 200 <= a[1] < 300), "count": total})
