@@ -320,3 +320,33 @@ def test_api_bulk_parcels_and_dispositions_name_the_line(client, db, shipped):
         assert "post" in spec["paths"][path], path
     fresh(db)
     assert check_ledger(db) == []
+
+
+def test_a_parcel_photo_is_judged_by_its_bytes_and_written_only_with_the_scan(client, db,
+                                                                              shipped, app):
+    import base64
+    from pathlib import Path
+
+    order = shipped()
+    r = requests.create_request(db, {"order": order.order_no, "reason": "x"}).request
+    db.commit()
+    login(client, "returns")
+    folder = Path(app.config["INSTANCE_PATH"]) / "returns_photos"
+    files = lambda: sorted(folder.glob("*")) if folder.exists() else []  # noqa: E731
+    before = files()
+    script = "data:image/png;base64," + base64.b64encode(b"<script>alert(1)</script>").decode()
+    lying = client.post("/returns/m/api/scan", json={"code": r.name, "photo": script,
+                                                     "idempotency_key": "p1"})
+    assert lying.status_code == 422 and lying.json["error"]["field"] == "photo"
+    png = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
+    refused = client.post("/returns/m/api/scan", json={
+        "code": "", "photo": "data:image/png;base64," + base64.b64encode(png).decode(),
+        "idempotency_key": "p2"})
+    assert refused.status_code == 422 and refused.json["error"]["field"] == "code"
+    assert files() == before  # neither the lie nor the refused scan left a file
+    kept = client.post("/returns/m/api/scan", json={
+        "code": r.name, "photo": "data:image/jpeg;base64," + base64.b64encode(png).decode(),
+        "idempotency_key": "p3"})
+    assert kept.status_code == 201, kept.get_data(as_text=True)
+    written = [f for f in files() if f not in before]
+    assert [f.suffix for f in written] == [".png"] and written[0].read_bytes() == png

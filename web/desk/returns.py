@@ -11,7 +11,6 @@ import base64
 import binascii
 import io
 import re
-import uuid
 from pathlib import Path
 
 from flask import (Blueprint, Response, abort, current_app, flash, redirect,
@@ -22,6 +21,7 @@ from flask_login import current_user
 
 from wms.core.db import utcnow
 from wms.core.errors import N_, DomainError, ValidationError
+from wms.core.uploads import check_image, new_image_name, write_on_commit
 from wms.customs.inbox import apply_receipt_file
 from wms.inventory.models import Warehouse
 from wms.returns import declaration, dispositions, figures, inspection, queries, receiving
@@ -127,24 +127,21 @@ def photo_dir() -> Path:
     return Path(current_app.config["INSTANCE_PATH"]) / "returns_photos"
 
 
-def save_photo(data_url: str | None) -> str | None:
-    """A photo taken on the handheld, sent as a data URL; kept as a file in the instance."""
+def save_photo(session, data_url: str | None) -> str | None:
+    """A photo taken on the handheld, sent as a data URL. What it is comes from its bytes, not
+    the URL's word; the file is written only when the use case's transaction commits, so a
+    refused grade or scan leaves nothing behind."""
     if not data_url:
         return None
-    match = re.match(r"^data:image/(jpeg|png|webp);base64,(.+)$", data_url, re.S)
+    match = re.match(r"^data:image/[a-z]+;base64,(.+)$", data_url, re.S)
     if not match:
         raise ValidationError(N_("The photo must be a JPEG, PNG or WebP image"), field="photo")
     try:
-        content = base64.b64decode(match.group(2), validate=True)
+        content = base64.b64decode(match.group(1), validate=True)
     except (binascii.Error, ValueError):
         raise ValidationError(N_("The photo could not be read"), field="photo") from None
-    if len(content) > MAX_PHOTO:
-        raise ValidationError(N_("The photo is larger than %(n)s MB"), field="photo", n=3)
-    ext = {"jpeg": "jpg"}.get(match.group(1), match.group(1))
-    name = f"{uuid.uuid4().hex}.{ext}"
-    folder = photo_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / name).write_bytes(content)
+    name = new_image_name(check_image(content, field="photo", max_bytes=MAX_PHOTO))
+    write_on_commit(session, photo_dir(), name, content)
     return name
 
 

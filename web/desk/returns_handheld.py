@@ -103,7 +103,7 @@ def api_scan():
         result = receiving.scan_parcel(session, payload.get("code"),
                                        warehouse=queries.returns_warehouse(session, code),
                                        notes=payload.get("notes"),
-                                       photo=save_photo(photo_data) if photo_data else None)
+                                       photo=save_photo(session, photo_data) if photo_data else None)
         status = 201 if result.created else 200
         return status, parcel_json(result.parcel, scan_message(result), result.duplicate)
     return write(payload, use_case)
@@ -185,7 +185,7 @@ def api_grade():
         r = queries.find_request(session, payload.get("return"))
         line = inspection.grade_line(session, r, payload.get("gnum"),
                                      payload.get("grade") or "", payload.get("reason"),
-                                     save_photo(photo_data) if photo_data else None,
+                                     save_photo(session, photo_data) if photo_data else None,
                                      units=payload.get("units"))
         return 201, {"ok": True, "return": r.name, "state": r.state, "gnum": line.gnum,
                      "grade": line.grade, "units": inspection.unit_grades(line),
