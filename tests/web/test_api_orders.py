@@ -435,7 +435,7 @@ def test_receipts_hold_reject_and_unknown_guid(client, db):
 
 
 def test_csv_orders_all_or_nothing(client, db):
-    from wms.outbound.intake import ORDER_CSV_COLUMNS, SAMPLE_ORDER_ROWS
+    from wms.outbound.order_csv import ORDER_CSV_COLUMNS, SAMPLE_ORDER_ROWS
     headers = {**bearer(db, "customs"), "Content-Type": "text/csv"}
 
     def csv_of(rows):

@@ -106,7 +106,7 @@ def test_declare_upload_receipt_and_cancel(client, db):
 
 
 def test_csv_upload_page(client, db):
-    from wms.outbound.intake import SAMPLE_ORDER_ROWS
+    from wms.outbound.order_csv import SAMPLE_ORDER_ROWS
     login(client, "customs")
     sample = client.get("/orders/import/sample.csv")
     assert sample.status_code == 200 and sample.mimetype == "text/csv"

@@ -28,7 +28,7 @@ from wms.core.privacy import actor_sees_personal_data, mask_id_number
 from wms.core.errors import N_, DomainError, NotFound, ValidationError
 from wms.inventory.models import Warehouse
 from wms.outbound import declare as declaring
-from wms.outbound import fulfilment, intake, overseas, queries
+from wms.outbound import fulfilment, intake, order_csv, overseas, queries
 from wms.outbound.models import ORDER_STATES, TRADE_MODES, SalesOrder, Wave
 from wms.outbound.summary import list_numbers
 
@@ -284,7 +284,7 @@ def orders_receive():
            response=RECEIVED_BATCH, status=201, roles=WRITERS, body_spec={
                "type": "string", "description": "The CSV file as the body (Content-Type "
                "text/csv; UTF-8 or GB18030): one row per order line, grouped by order_no; "
-               "columns " + ", ".join(intake.ORDER_CSV_COLUMNS) + ". Errors name the line "
+               "columns " + ", ".join(order_csv.ORDER_CSV_COLUMNS) + ". Errors name the line "
                "and the column, e.g. field \"line 4: qty\"."})
 def orders_receive_csv():
     """All or nothing, like the JSON batch."""
@@ -295,10 +295,10 @@ def orders_receive_csv():
     config = settings()
 
     def use_case(session: Session):
-        return _received(session, intake.receive_csv(session, text, settings=config))
+        return _received(session, order_csv.receive_csv(session, text, settings=config))
     try:
         return write(text, use_case)
-    except intake.CsvError as exc:
+    except order_csv.CsvError as exc:
         if not isinstance(exc.__cause__, DomainError):
             raise
         message = gettext(exc.template, **{**exc.params,

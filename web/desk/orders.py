@@ -30,8 +30,9 @@ from wms.customs.models import MESSAGE_STATES
 from wms.customs.outbox import get_message, messages_query
 from wms.outbound import queries
 from wms.outbound import declare as declaring
-from wms.outbound.intake import (ORDER_CSV_COLUMNS, REQUIRED_ORDER_CSV, SAMPLE_ORDER_ROWS,
-                                 CsvError, cancel_order, decode_upload, receive_csv)
+from wms.outbound.intake import cancel_order, decode_upload
+from wms.outbound.order_csv import (ORDER_CSV_COLUMNS, REQUIRED_ORDER_CSV, SAMPLE_ORDER_ROWS,
+                                    CsvError, receive_csv)
 from wms.outbound.models import ORDER_STATES
 from wms.outbound.summary import list_numbers, parse_day  # noqa: F401 (web.desk.reports)
 
