@@ -24,13 +24,13 @@ from wms.catalog.models import Product
 from wms.core.db import utcnow
 from wms.core.errors import N_, DomainError, ValidationError
 from wms.core.parsing import ascii_id
-from wms.core.scoping import scope_to_owner
 from wms.customs.models import CustomsCode, CustomsMessage
 from wms.inbound import declaration as declarations
 from wms.inbound import decisions as customs_decisions
 from wms.inbound import putaway as putaways
 from wms.inbound import queries, receipts, tally
 from wms.inbound.models import RECEIPT_STATES, Discrepancy, EntryDeclaration, Receipt
+from wms.inventory.queries import goods_owners
 from wms.partners.models import Enterprise
 
 from ..paging import page_arg
@@ -134,9 +134,7 @@ def paginate(stmt, page: int):
 
 
 def visible_owners() -> list[Enterprise]:
-    rows = db().scalars(scope_to_owner(select(Enterprise).order_by(Enterprise.customs_code),
-                                       Enterprise.id)).all()
-    return [e for e in rows if "owner" in e.roles]
+    return goods_owners(db())
 
 
 def code_names(table: str) -> dict[str, str]:

@@ -20,11 +20,11 @@ from markupsafe import Markup, escape
 from sqlalchemy import select
 
 from wms.core.errors import DomainError
-from wms.core.scoping import scope_to_owner
 from wms.customs.models import CustomsCode
 from wms.outbound.models import TRADE_MODES
 from wms.outbound.summary import build_summary, invt_nos_of, released_export_lists, \
     summary_messages
+from wms.inventory.queries import goods_owners
 from wms.partners.models import Enterprise
 from wms.reports.statistics import DIMENSIONS, PERIODS, StatRow, aggregate
 
@@ -76,9 +76,7 @@ class Filters:
 
 
 def visible_owners() -> list[Enterprise]:
-    rows = db().scalars(scope_to_owner(select(Enterprise).order_by(Enterprise.customs_code),
-                                       Enterprise.id)).all()
-    return [e for e in rows if "owner" in e.roles]
+    return goods_owners(db())
 
 
 def read_filters() -> Filters:

@@ -18,7 +18,7 @@ from wms.accounts.models import User
 from wms.catalog.models import Lot, Product
 from wms.core.context import current_actor
 from wms.core.scoping import scope_to_owner, visible_owner
-from wms.partners.models import Enterprise
+from wms.partners.models import Enterprise, EnterpriseRole
 
 from .models import (STOCKED_USAGES, CountSession, Location, Package, Quant, StockDocument,
                      StockMove)
@@ -427,6 +427,6 @@ def locations_query(*, warehouse_id: int | str | None = None, usage: str | None 
 
 def goods_owners(session: Session) -> list[Enterprise]:
     """The enterprises that store goods here, as far as the acting user may see them."""
-    rows = session.scalars(scope_to_owner(select(Enterprise).order_by(Enterprise.customs_code),
-                                          Enterprise.id)).all()
-    return [e for e in rows if "owner" in e.roles]
+    return list(session.scalars(scope_to_owner(
+        select(Enterprise).where(Enterprise.role_rows.any(EnterpriseRole.role == "owner"))
+        .order_by(Enterprise.customs_code), Enterprise.id)))

@@ -125,7 +125,8 @@ def explain(session: Session, code: str) -> dict[str, Any]:
             if location is not None:
                 matches.append(location_record(session, location))
             matches += [product_record(session, p) for p in find_products_by_code(session, text)]
-        matches += records_for(session, scan, code)
+        if not matches:  # a code that names stock is not also looked for among documents,
+            matches += records_for(session, scan, code)  # which keeps a lookup at 4
     result["matches"] = matches
     result["found"] = bool(matches)
     return result

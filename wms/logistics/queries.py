@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 from wms.core.context import current_actor
 from wms.core.errors import N_, ValidationError
 from wms.core.scoping import scope_to_owner
+from wms.inventory.queries import goods_owners
 from wms.partners.models import Enterprise
 
 from .estimates import LegSchedule, anchor_of, shipment_schedule
@@ -374,8 +375,7 @@ def subscriptions(session: Session) -> list[WebhookSubscription]:
 
 def owners_to_subscribe(session: Session) -> list[Enterprise]:
     """The goods owners the acting user may subscribe to, by customs code."""
-    stmt = scope_to_owner(select(Enterprise).order_by(Enterprise.customs_code), Enterprise.id)
-    return [e for e in session.scalars(stmt) if "owner" in e.roles]
+    return goods_owners(session)
 
 
 def enterprise_names(session: Session) -> dict[int, str]:

@@ -20,7 +20,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from wms.catalog.models import Product
 from wms.core.parsing import decode_text_upload as decode_upload  # noqa: F401 (pages, API)
@@ -118,7 +118,8 @@ def _load(session: Session, batch: list[dict]) -> _Known:
     codes = {_code(d.get(k)) for d in dicts for k in ("platform", "owner")} | {
         _code(w.get("logistics_code")) for w in waybills}
     enterprises = {e.customs_code: e for e in session.scalars(select(Enterprise).where(
-        Enterprise.customs_code.in_(codes - {""} or {"-"})))}
+        Enterprise.customs_code.in_(codes - {""} or {"-"})).options(
+            selectinload(Enterprise.role_rows)))}
     warehouses = {w.code: w for w in session.scalars(select(Warehouse).where(
         Warehouse.code.in_({_code(d.get(k)) for d in dicts
                             for k in ("warehouse", "destination_warehouse")} or {"-"})))}

@@ -48,7 +48,7 @@ class Enterprise(Audited, Base):
     aeo_certificate: Mapped[str | None] = mapped_column(String(20))
 
     role_rows: Mapped[list[EnterpriseRole]] = relationship(
-        back_populates="enterprise", cascade="all, delete-orphan", lazy="selectin")
+        back_populates="enterprise", cascade="all, delete-orphan")  # loaded where roles are read
 
     blacklist_entries: Mapped[list[BlacklistEntry]] = relationship(
         back_populates="enterprise", order_by="BlacklistEntry.id.desc()", viewonly=True)

@@ -5,7 +5,7 @@ import re
 from typing import Iterable
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 from stdnum.cn import uscc as stdnum_uscc
 from stdnum.exceptions import ValidationError as StdnumError
 
@@ -96,7 +96,8 @@ def register_enterprise(session: Session, *, customs_code: str, uscc: str, name:
 
 def enterprises_query(role: str | None = None):
     """Enterprises visible to the acting user (owner users see only their own)."""
-    stmt = select(Enterprise).order_by(Enterprise.customs_code)
+    stmt = select(Enterprise).order_by(Enterprise.customs_code).options(
+        selectinload(Enterprise.role_rows))
     if role:
         stmt = stmt.where(Enterprise.role_rows.any(EnterpriseRole.role == role))
     return scope_to_owner(stmt, Enterprise.id)
