@@ -16,7 +16,11 @@ from wms.demo import OWNER_MILK
 from wms.inbound.models import Receipt
 from wms.inbound.receipts import LineInput, create_receipt
 from wms.outbound.intake import receive_orders
-from wms.partners.blacklist import (EnterpriseBlacklisted, blacklist_enterprise,
+from wms.inbound.receipts import gate_in
+from wms.outbound.declare import declare_order
+from wms.outbound.fulfilment import start_wave
+from wms.outbound.models import SalesOrder
+from wms.partners.blacklist import (DocumentHeld, EnterpriseBlacklisted, blacklist_enterprise,
                                     entries_in_force, lift_blacklisting, open_holds,
                                     refuse_blacklisted, release_hold)
 from wms.partners.models import BlacklistEntry, DocumentHold, Enterprise, EnterpriseRefusal
@@ -128,10 +132,19 @@ def test_listing_holds_pending_documents_until_a_supervisor_releases_them(db):
     assert len([h for h in holds if h.document == "receipt"]) == pending
     assert any(h.document == "order" for h in holds)  # the demo's milk powder orders
     hold = open_holds(db, "receipt", [receipt.id])[receipt.id]
+    with pytest.raises(DocumentHeld) as held:  # the held receipt does not move on
+        gate_in(db, receipt)
+    assert held.value.field == "receipt" and held.value.params["enterprise"] == OWNER_MILK
+    order_hold = next(h for h in holds if h.document == "order")
+    order = db.get(SalesOrder, order_hold.document_id)
+    with pytest.raises(DocumentHeld):  # nor does a held order, whatever its next step
+        (declare_order(db, order) if order.state == "received" else
+         start_wave(db, "LZB", [order.id]))
     with pytest.raises(ValidationError):
         release_hold(db, hold.id, note="")
     release_hold(db, hold.id, note="海关复核: 本批货物来源合法")
     assert receipt.id not in open_holds(db, "receipt", [receipt.id])
+    assert gate_in(db, receipt).state == "arrived"  # released: it goes on
     with pytest.raises(Conflict):
         release_hold(db, hold.id, note="again")
     with pytest.raises(Conflict):

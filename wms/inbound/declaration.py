@@ -17,6 +17,7 @@ from wms.catalog.models import Product
 from wms.core.db import utcnow
 from wms.core.errors import N_, Conflict, ValidationError
 from wms.customs.outbox import queue_message
+from wms.partners.blacklist import refuse_held
 
 from .declaration_xml import entry_record_list_xml
 from .models import DeclarationLine, EntryDeclaration, Receipt, TallyScan
@@ -143,6 +144,7 @@ def file_declaration(session: Session, declaration: EntryDeclaration, *,
     if receipt.state != "tallied":
         raise Conflict(N_("Receipt %(name)s is %(state)s: it cannot be declared now"),
                        field="receipt", name=receipt.name, state=receipt.state)
+    refuse_held(session, "receipt", [receipt], "receipt")
     xml = entry_record_list_xml(declaration)
     message = queue_message(session, "ENTRY", xml, guid=declaration.guid,
                             business_key=receipt.name, owner_id=receipt.owner_id)

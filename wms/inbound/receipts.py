@@ -31,7 +31,7 @@ from wms.inventory.models import Package, Quant, Warehouse
 from wms.inventory.services import (MoveLine, new_document, parse_quantity, post_moves,
                                     virtual_location)
 from wms.logistics.identifiers import validate_awb, validate_container, validate_sscc
-from wms.partners.blacklist import refuse_blacklisted
+from wms.partners.blacklist import refuse_blacklisted, refuse_held
 from wms.partners.models import Enterprise
 
 from .models import Receipt, ReceiptLine, TallyScan
@@ -286,6 +286,7 @@ def gate_in(session: Session, receipt: Receipt, *, vehicle_no: str | None = None
     if receipt.state != "expected":
         raise Conflict(N_("Receipt %(name)s is %(state)s: only an expected receipt can gate in"),
                        field="receipt", name=receipt.name, state=receipt.state)
+    refuse_held(session, "receipt", [receipt], "receipt")
     if container_no:
         receipt.container_no = validate_container(container_no, "container_no")
     receipt.vehicle_no = (vehicle_no or "").strip() or receipt.vehicle_no

@@ -18,6 +18,7 @@ from wms.customs.ceb_rules import export_classification
 from wms.customs.declarant import base_transfer, declaring_agent
 from wms.customs.models import CustomsMessage
 from wms.customs.outbox import queue_message
+from wms.partners.blacklist import refuse_held
 from wms.partners.models import Enterprise
 from wms.settings import Settings
 
@@ -160,6 +161,7 @@ def declare_order(session: Session, order: SalesOrder, *,
     if order.state != "received":
         raise Conflict(N_("Order %(name)s is %(state)s: it was declared already"),
                        field="order", name=order.name, state=order.state)
+    refuse_held(session, "order", [order], "order")
     agent = declaring_agent(session, settings)
     transfer = base_transfer(agent, settings)
     now = utcnow()

@@ -30,6 +30,7 @@ from wms.inventory.services import (InsufficientStock, MoveLine, new_document, p
                                     virtual_location)
 from wms.logistics.identifiers import validate_s10
 from wms.logistics.parcels import register_shipped_parcels
+from wms.partners.blacklist import refuse_held
 
 from .intake import STOCK_STATUS, money
 from .models import OrderLine, Parcel, SalesOrder, ShortPick, Wave, WaveOrder
@@ -190,6 +191,7 @@ def start_wave(session: Session, warehouse_code: str, order_refs: list) -> WaveS
     for order in orders_by_refs(session, list(order_refs), lock=True):
         if order not in orders:
             orders.append(order)
+    refuse_held(session, "order", orders, "orders")
     wave = create_wave(session, warehouse, orders)
     joined = [o for o in orders if o.state == "picking"]
     skipped = [o for o in orders if o.state != "picking"]

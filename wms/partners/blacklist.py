@@ -227,6 +227,24 @@ def open_holds(session: Session, document: str, document_ids: Iterable[int]
         DocumentHold.released_at.is_(None)).order_by(DocumentHold.id.desc()))}
 
 
+class DocumentHeld(Conflict):
+    """A document of a blacklisted party, waiting for a supervisor's release."""
+    code = "document_held"
+
+
+def refuse_held(session: Session, document: str, records: Iterable[Any],
+                field: str) -> None:
+    """A held receipt or order moves no further (gate-in, declaration, wave) until a
+    supervisor releases it: one query for any number of documents."""
+    records = list(records)
+    holds = open_holds(session, document, [r.id for r in records])
+    held = next((holds[r.id] for r in records if r.id in holds), None)
+    if held is not None:
+        raise DocumentHeld(N_("%(reference)s is held for a supervisor: %(enterprise)s is on "
+                              "the blacklist"), field=field, reference=held.reference,
+                           enterprise=held.enterprise.customs_code)
+
+
 def release_hold(session: Session, hold_id: int, *, note: Any) -> DocumentHold:
     """A supervisor releases one held document, saying why."""
     hold = session.scalar(select(DocumentHold).where(DocumentHold.id == hold_id)
