@@ -40,7 +40,9 @@ BACKFILL = [
                                        qty, legal_qty, legal_unit, reference, document_id,
                                        booked_at)
        SELECT w.ems_no, m.product_id, p.item_record_no, 'in',
-              CASE WHEN d.kind = 'opening' THEN 'opening' ELSE 'receipt' END,
+              CASE WHEN d.kind = 'opening' THEN 'opening'
+                   WHEN d.kind IN ('return', 'return_restock') THEN 'return'
+                   ELSE 'receipt' END,
               SUM(m.quantity), SUM(m.quantity) * COALESCE(p.legal_factor1, 1), p.legal_unit1,
               COALESCE(d.origin, d.name), d.id, MAX(COALESCE(d.done_at, m.done_at))
        FROM stock_move m
@@ -49,11 +51,34 @@ BACKFILL = [
        JOIN location fl ON fl.id = m.from_location_id
        JOIN warehouse w ON w.id = l.warehouse_id
        JOIN product p ON p.id = m.product_id
-       WHERE m.state = 'done' AND d.kind IN ('customs', 'opening')
+       WHERE m.state = 'done' AND d.kind IN ('customs', 'opening', 'return', 'return_restock')
          AND m.to_customs_status = 'bonded' AND l.usage IN ('internal', 'customs')
          AND w.ems_no IS NOT NULL
          AND NOT (m.customs_status = 'bonded' AND fl.usage IN ('internal', 'customs')
                   AND fl.warehouse_id = l.warehouse_id)
+       GROUP BY w.ems_no, m.product_id, p.item_record_no, d.kind, d.origin, d.name, d.id,
+                p.legal_factor1, p.legal_unit1""",
+    # What returns took out of bond (scrapped, sent back, cleared as non-bonded) is booked
+    # out by its door from this revision on; derived the same way for what came before.
+    """INSERT INTO account_book_entry (ems_no, product_id, item_record_no, direction, kind,
+                                       qty, legal_qty, legal_unit, reference, document_id,
+                                       booked_at)
+       SELECT w.ems_no, m.product_id, p.item_record_no, 'out',
+              CASE WHEN d.kind = 'return_scrap' THEN 'scrap' ELSE 'write_off' END,
+              SUM(m.quantity), SUM(m.quantity) * COALESCE(p.legal_factor1, 1), p.legal_unit1,
+              COALESCE(d.origin, d.name), d.id, MAX(COALESCE(d.done_at, m.done_at))
+       FROM stock_move m
+       JOIN stock_document d ON d.id = m.document_id
+       JOIN location fl ON fl.id = m.from_location_id
+       JOIN location l ON l.id = m.to_location_id
+       JOIN warehouse w ON w.id = fl.warehouse_id
+       JOIN product p ON p.id = m.product_id
+       WHERE m.state = 'done'
+         AND d.kind IN ('return_scrap', 'return_vendor', 'return_nonbonded')
+         AND m.customs_status = 'bonded' AND fl.usage IN ('internal', 'customs')
+         AND w.ems_no IS NOT NULL
+         AND NOT (m.to_customs_status = 'bonded' AND l.usage IN ('internal', 'customs')
+                  AND l.warehouse_id = fl.warehouse_id)
        GROUP BY w.ems_no, m.product_id, p.item_record_no, d.kind, d.origin, d.name, d.id,
                 p.legal_factor1, p.legal_unit1""",
 ]
@@ -137,8 +162,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    # Before 0013 nothing wrote "in" rows; the upgrade derives them again from the ledger.
-    op.execute("DELETE FROM account_book_entry WHERE direction = 'in'")
+    # Before 0013 only shipping wrote rows; the upgrade derives the others again from the
+    # ledger.
+    op.execute("DELETE FROM account_book_entry WHERE kind <> 'shipment'")
     with op.batch_alter_table('account_book_entry', schema=None) as batch_op:
         batch_op.drop_constraint('kind', type_='check')
         batch_op.drop_constraint('direction', type_='check')

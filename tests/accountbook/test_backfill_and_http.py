@@ -18,6 +18,9 @@ from wms.core.db import make_engine
 
 IN_ROWS = ("SELECT document_id, product_id, kind, qty, legal_qty, reference "
            "FROM account_book_entry WHERE direction = 'in' ORDER BY document_id, product_id")
+RETURN_OUT_ROWS = ("SELECT document_id, product_id, kind, qty FROM account_book_entry "
+                   "WHERE direction = 'out' AND kind <> 'shipment' "
+                   "ORDER BY document_id, product_id")
 
 
 def test_downgrade_and_upgrade_derive_the_in_rows_the_doors_wrote(sqlite_demo_template,
@@ -28,8 +31,10 @@ def test_downgrade_and_upgrade_derive_the_in_rows_the_doors_wrote(sqlite_demo_te
     with engine.connect() as conn:
         written = [tuple(r) for r in conn.execute(text(IN_ROWS))]
         outs = conn.execute(text("SELECT COUNT(*) FROM account_book_entry "
-                                 "WHERE direction = 'out' AND document_id IS NOT NULL")).scalar()
-    assert {r[2] for r in written} == {"receipt", "opening"} and outs > 0
+                                 "WHERE direction = 'out' AND document_id IS NOT NULL "
+                                 "AND kind = 'shipment'")).scalar()
+        returned_out = [tuple(r) for r in conn.execute(text(RETURN_OUT_ROWS))]
+    assert {r[2] for r in written} == {"receipt", "opening", "return"} and outs > 0
     config = alembic_config(str(engine.url))
     for step in ("0010", "head"):
         with engine.begin() as connection:
@@ -40,11 +45,13 @@ def test_downgrade_and_upgrade_derive_the_in_rows_the_doors_wrote(sqlite_demo_te
         relinked = conn.execute(text("SELECT COUNT(*) FROM account_book_entry "
                                      "WHERE direction = 'out' AND document_id IS NOT NULL "
                                      "AND kind = 'shipment'")).scalar()
+        rederived_out = [tuple(r) for r in conn.execute(text(RETURN_OUT_ROWS))]
     engine.dispose()
     # Same documents, products, quantities; the opening row's reference becomes the
     # document's origin, which is what the demo door wrote too, minus its wording.
     assert [r[:5] for r in derived] == [r[:5] for r in written]
     assert relinked == outs
+    assert rederived_out == returned_out
 
 
 @pytest.mark.usefixtures("demo")
@@ -55,12 +62,12 @@ def test_reconciliation_page_and_api(app, client, db):
     login(client, "customs")
     page = client.get("/account-book/").get_data(as_text=True)
     assert 'id="reconciliation"' in page and "T9602W000018" in page
-    assert "LZB/RET/2026" in page and "difference-detail" in page
+    assert "LZB/ADJ/2026" in page and "difference-detail" in page
     body = client.get("/api/v1/account-book/reconciliation",
                       headers={"Authorization": f"Bearer {token}"}).json
     apt = next(i for i in body["items"] if i["sku"] == "APT-PRE-800")
-    assert apt["difference"] == "2" and apt["unexplained"] == "0"
-    assert apt["moves"][0]["document_kind"] == "return_restock"
+    assert apt["difference"] == "-1" and apt["unexplained"] == "0"
+    assert apt["moves"][0]["document_kind"] == "count"
     only = client.get("/api/v1/account-book/reconciliation",
                       query_string={"differences": "true"},
                       headers={"Authorization": f"Bearer {token}"}).json

@@ -48,7 +48,8 @@ def test_full_flow_three_returns_unidentified_exchange_scrap(demo, shipped):
     from wms.returns.models import ConsolidationBatch
     for cage in db.scalars(select(ConsolidationBatch).where(ConsolidationBatch.state == "open")):
         receiving.arrive_batch(db, cage)  # the demo's open cage goes in first: this test's is its own
-    a, b, c = shipped(qty=2), shipped("MEIJI-STEP-800", 2, "186.00"), shipped(qty=1)
+    # Meiji is not used: the demo recalls its only released lot (MJ260401)
+    a, b, c = shipped(qty=2), shipped("APT-PRE-800", 2, "198.00"), shipped(qty=1)
     ra = requests.create_request(db, {"order": a.order_no, "reason": "不想要了", "lines": [
         {"gnum": 1, "qty": 2}]}).request
     rb = requests.create_request(db, {"order": b.order_no, "reason": "发错货",

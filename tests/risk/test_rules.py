@@ -64,7 +64,8 @@ def tallied(db, ref: str, advised: int, counted: dict[str, int]) -> Receipt:
     for item, qty in counted.items():
         lot = f"L-{ref}" if item == "APT-PRE-800" else "MJ-RISK"
         scan_tally(db, receipt, TallyInput(item=item, quantity=qty, lot=lot,
-                                           expiry_date="2028-06-30"))
+                                           expiry_date="2028-06-30",
+                                           confirm=frozenset({"over_count", "unadvised"})))
     close_tally(db, receipt)
     receipt.tally_closed_at = NOW - timedelta(hours=1)
     db.flush()

@@ -25,6 +25,7 @@ from wms.core.db import utcnow
 from wms.core.errors import N_, Conflict, DomainError, Forbidden, NotFound, ValidationError
 from wms.customs.rules import CENT, line_tax
 from wms.inventory.models import StockMove
+from wms.accountbook.services import book_document
 from wms.inventory.services import MoveLine, new_document, post_moves, virtual_location
 from wms.outbound.models import OrderLine, SalesOrder
 
@@ -39,6 +40,9 @@ from .rules import PastDeadline, RestockRefused, bonded_refusal
 MAX_LINES = 5000
 KIND = {"restock": "return_restock", "non_bonded": "return_nonbonded",
         "return_to_vendor": "return_vendor", "scrap": "return_scrap"}
+# How the account book names what each disposition did to bonded goods.
+BOOK_KIND = {"return_restock": "return", "return_nonbonded": "write_off",
+             "return_vendor": "write_off", "return_scrap": "scrap"}
 
 
 @dataclass(frozen=True)
@@ -264,6 +268,7 @@ def _move_out(session: Session, moves: list[_Move]) -> None:
             for m in group for dock_id, lot, status, qty in parts[m.line.id]], document)
         document.transition("done")
         document.done_at = now
+        book_document(session, document, BOOK_KIND[kind], origin)
         for m in group:
             m.line.document_id = document.id
 

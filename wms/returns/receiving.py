@@ -25,6 +25,7 @@ from wms.core.db import utcnow
 from wms.core.errors import N_, Conflict, NotFound, ValidationError
 from wms.inventory.barcodes import classify
 from wms.inventory.models import StockMove, Warehouse
+from wms.accountbook.services import book_document
 from wms.inventory.services import MoveLine, new_document, post_moves, virtual_location
 from wms.outbound.models import OrderLine, Parcel, SalesOrder, Waybill
 
@@ -415,6 +416,7 @@ def arrive_batch(session: Session, batch: ConsolidationBatch) -> ConsolidationBa
         document.transition("done")
         document.done_at = now
         batch.document_id = document.id
+        book_document(session, document, "return", batch.name)
     batch.arrived_at = now
     batch.transition("arrived", reason=stored_message(N_("%(n)s parcels"), {"n": len(parcels)}))
     session.flush()
@@ -456,6 +458,7 @@ def match_parcel(session: Session, parcel: ReturnParcel, ref: str) -> ReturnParc
         _goods_in(session, [parcel], document, now)
         document.transition("done")
         document.done_at = now
+        book_document(session, document, "return", parcel.batch.name)
     return parcel
 
 
