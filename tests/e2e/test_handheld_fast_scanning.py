@@ -157,11 +157,19 @@ def test_tally_loop_lot_sticks_keypad_undo_and_an_amber_over_count(browser, serv
 
 
 def test_picking_takes_a_quantity_per_scan_and_enter_confirms(browser, server, shots):
-    from wms.outbound.models import Wave
+    from wms.core.context import SYSTEM, acting_as
+    from wms.demo import demo_order
+    from wms.outbound.fulfilment import start_wave
+    from wms.outbound.intake import receive_order
     url, sessions = server
-    with sessions() as session:
-        wave = session.scalar(select(Wave).where(Wave.state == "open").order_by(Wave.id))
-        wave_id = wave.id
+    # A wave of its own: the demo's open wave holds the recalled Meiji lot, which is refused.
+    with sessions() as session, acting_as(SYSTEM):
+        order = receive_order(session, demo_order(
+            "SLX2026120299001", "1210", "王小兰", "620102199003071520", "APT-PRE-800", 2,
+            "198.00")).order
+        order.state = "released"  # the customs receipts have their own tests
+        wave_id = start_wave(session, "LZB", [order.id]).wave.id
+        session.commit()
     context, page, problems = open_as(browser, url)
     page.goto(f"{url}/m/pick/waves/{wave_id}")
     lines = page.evaluate("JSON.parse(document.getElementById('pick').dataset.lines)")
