@@ -148,3 +148,25 @@ def test_the_new_routes_are_in_openapi_with_their_bounds(client):
     node = schemas["RouteNodeInput"]["properties"]
     assert (node["latitude"]["minimum"], node["latitude"]["maximum"]) == (-90, 90)
     assert schemas["RouteLaneInput"]["properties"]["stops"]["maxItems"] == 60
+
+
+def test_a_transfer_is_planned_and_changed_through_the_api(client, db):
+    from wms.logistics.shipments import find_shipment
+    from wms.logistics.transfers import LegTransfer
+    headers = bearer(db, "dispatcher")
+    url = "/api/v1/shipments/AIR-LHW-ALA-TAS-001/legs/2/transfer"
+    changed = client.put(url, json={"min_connection_minutes": 90, "transit_customs": False},
+                         headers=headers)
+    assert changed.status_code == 200, changed.get_data(as_text=True)
+    shipment = find_shipment(db, "AIR-LHW-ALA-TAS-001")
+    db.expire_all()
+    transfer = db.scalar(select(LegTransfer).where(LegTransfer.shipment_id == shipment.id))
+    assert (transfer.min_connection_minutes, transfer.transit_customs) == (90, False)
+    assert_error(client.put("/api/v1/shipments/AIR-LHW-ALA-TAS-001/legs/1/transfer",
+                            json={}, headers=headers), 422, "validation_error", "leg")
+    assert_error(client.put(url, json={"min_connection_minutes": -5}, headers=headers), 422,
+                 "validation_error", "min_connection_minutes")
+    assert_error(client.put(url, json={}, headers=bearer(db, "operator")), 403, "forbidden")
+    spec = client.get("/api/v1/openapi.json").json
+    body = spec["paths"]["/api/v1/shipments/{ref}/legs/{seq}/transfer"]["put"]
+    assert body["summary"].startswith("Plan the transfer")

@@ -312,3 +312,25 @@ def test_lanes_and_nodes_are_edited_and_retired(client, db):
     changes = {(a.field, a.new_value) for a in db.scalars(select(AuditEvent).where(
         AuditEvent.model == "route_lane", AuditEvent.record_id == lane.id))}
     assert ("stops", "LANZHOU > KHORGOS") in changes and ("active", "False") in changes
+
+
+def test_a_transfer_is_planned_at_the_desk_with_its_field_errors(client, db):
+    from wms.logistics.transfers import LegTransfer
+    shipment = find_shipment(db, "AIR-LHW-ALA-TAS-001")
+    login(client, "dispatcher")
+    page = client.get(f"/dispatch/shipments/{shipment.id}").get_data(as_text=True)
+    url = f"/dispatch/shipments/{shipment.id}/legs/2/transfer"
+    assert url in page
+    form = client.get(url)
+    assert form.status_code == 200 and 'value="180"' in form.get_data(as_text=True)
+    wrong = client.post(url, data={"min_connection_minutes": "三小时"})
+    assert wrong.status_code == 422 and "min_connection_minutes-error" in wrong.get_data(as_text=True)
+    saved = client.post(url, data={"min_connection_minutes": "150", "transit_customs": "y",
+                                   "customs_minutes": "300"})
+    assert saved.status_code == 302
+    fresh(db)
+    transfer = db.scalar(select(LegTransfer).where(LegTransfer.shipment_id == shipment.id))
+    assert (transfer.min_connection_minutes, transfer.transit_customs,
+            transfer.customs_minutes) == (150, True, 300)
+    assert db.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.model == "leg_transfer", AuditEvent.record_id == transfer.id)) >= 1

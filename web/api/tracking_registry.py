@@ -19,6 +19,7 @@ from wms.logistics.registry import (REGISTERED_KINDS, UnitInput, get_unit, list_
                                     register_units, retire_units, update_unit)
 from wms.logistics.shipment_edits import LegEdit, append_leg, update_leg, update_shipment
 from wms.logistics.shipments import LegInput, book_shipment, cancel_shipment, resolve_shipment
+from wms.logistics.transfers import plan_transfer
 
 from ..db import db
 from ..idempotency import write
@@ -26,7 +27,7 @@ from .core import operation, page_of
 from .tracking import node_json, shipment_detail_json
 from .tracking_schemas import (DISPATCH, LANE, LANE_EDIT, LANE_IN, LEG_EDIT, LEG_IN, NODE,
                                NODE_EDIT, NODE_IN, PAGING, RETIRED, SHIPMENT_DETAIL,
-                               SHIPMENT_EDIT, UNIT_EDIT, UNIT_ROW, UNITS, UNITS_IN)
+                               SHIPMENT_EDIT, TRANSFER_IN, UNIT_EDIT, UNIT_ROW, UNITS, UNITS_IN)
 
 
 def unit_json(u: TransportUnit) -> dict:
@@ -205,6 +206,25 @@ def edit_leg(ref: str, seq: str, payload: dict):
     def use_case(session: Session):
         shipment = resolve_shipment(session, ref)
         update_leg(session, shipment, number, LegEdit(**payload))
+        return 200, shipment_detail_json(session, shipment)
+    return write(payload, use_case)
+
+
+@operation("/shipments/<ref>/legs/<seq>/transfer", "PUT",
+           summary="Plan the transfer before an onward leg", tag="tracking", body=TRANSFER_IN,
+           response=SHIPMENT_DETAIL, roles=DISPATCH)
+def plan_leg_transfer(ref: str, seq: str, payload: dict):
+    """Air to air or rail to air at the hub where the previous leg ends: the minimum
+    connection time and an optional transit customs step; the shipment is estimated again
+    and a connection it cannot make raises an alert. Planned again, it is changed."""
+    number = parse_id(seq, "seq")
+
+    def use_case(session: Session):
+        shipment = resolve_shipment(session, ref)
+        plan_transfer(session, shipment, number,
+                      min_connection_minutes=payload.get("min_connection_minutes"),
+                      transit_customs=bool(payload.get("transit_customs")),
+                      customs_minutes=payload.get("customs_minutes"))
         return 200, shipment_detail_json(session, shipment)
     return write(payload, use_case)
 

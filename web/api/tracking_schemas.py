@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from wms.logistics.events import CSV_COLUMNS
 from wms.logistics.models import MODES, NODE_KINDS, SHIPMENT_STATES, STATUSES, UNIT_KINDS
+from wms.logistics.transfers import MAX_MINUTES as MAX_TRANSFER_MINUTES
 
 from .schema import Field, Schema
 
@@ -351,6 +352,16 @@ LEG_EDIT = Schema("ShipmentLegEdit", tuple(
                                            "house_doc", "planned_departure", "planned_arrival")
 ), "What may change on a planned leg of a shipment that has not left (left out: kept; an "
    "empty string clears a time).")
+TRANSFER_IN = Schema("LegTransferIn", (
+    Field("min_connection_minutes", "integer", description="minimum connection time at the hub; "
+          "left out: the default for the two legs' modes", minimum=0, maximum=MAX_TRANSFER_MINUTES,
+          nullable=True),
+    Field("transit_customs", "boolean", description="the goods pass transit customs at the hub"),
+    Field("customs_minutes", "integer", description="how long transit customs takes; left out: "
+          "240 when there is transit customs", minimum=0, maximum=MAX_TRANSFER_MINUTES,
+          nullable=True),
+), "The transfer before an onward leg (air to air, rail to air) at the hub where the "
+   "previous leg ends.")
 RETIRED = Schema("Retired", (
     Field("retired", "integer", True, "how many were retired"),
 ), "Retired: kept for their history, no longer offered or loaded into.")

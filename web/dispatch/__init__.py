@@ -7,7 +7,7 @@ through ``wms.logistics.queries``. Who may see what is in ``access``.
 from __future__ import annotations
 
 from . import (board, events, labels, lanes, loading, network, shipment_forms,  # noqa: F401
-               shipments, units, webhooks)  # (views)
+               shipments, transfer_forms, units, webhooks)  # (views)
 from .access import bp
 from .format import register
 

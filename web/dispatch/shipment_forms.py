@@ -123,7 +123,7 @@ def show_error(form: FlaskForm, exc: DomainError) -> None:
         flash(translate_error(exc), "error")
 
 
-def _save(form: FlaskForm, door) -> int | None:
+def save_form(form: FlaskForm, door) -> int | None:
     """Validate, call the door, commit: None when saved, else the status to answer with
     (the door's error shown beside its field)."""
     if not form.validate_on_submit():
@@ -187,7 +187,7 @@ def shipment_edit(shipment_id: int):
     session = db()
     shipment = get_shipment(session, shipment_id)
     form = ShipmentEditForm(obj=shipment) if request.method == "GET" else ShipmentEditForm()
-    status = _save(form, lambda session: update_shipment(
+    status = save_form(form, lambda session: update_shipment(
         session, shipment, reference=form.reference.data or "", note=form.note.data or ""))
     if status is None:
         flash(_("Shipment saved."), "ok")
@@ -209,7 +209,7 @@ def leg_edit(shipment_id: int, seq: int):
             value = getattr(leg, name)
             getattr(form, name).data = (value.astimezone(zone).replace(tzinfo=None)
                                         if value else None)
-    status = _save(form, lambda session: update_leg(session, shipment, seq, LegEdit(
+    status = save_form(form, lambda session: update_leg(session, shipment, seq, LegEdit(
         carrier_name=form.carrier_name.data or "", service_ref=form.service_ref.data or "",
         transport_doc=form.transport_doc.data or "", house_doc=form.house_doc.data or "",
         planned_departure=_zoned(form.planned_departure.data) or "",
@@ -229,7 +229,7 @@ def leg_new(shipment_id: int):
     _choices(form.leg.form, list_nodes(session))
     if request.method == "GET" and shipment.legs:
         form.leg.form.from_node.data = shipment.legs[-1].to_node.code
-    status = _save(form, lambda session: append_leg(session, shipment, form.leg.form.given()))
+    status = save_form(form, lambda session: append_leg(session, shipment, form.leg.form.given()))
     if status is None:
         flash(_("Leg added."), "ok")
         return redirect(url_for("dispatch.shipment", shipment_id=shipment_id))
