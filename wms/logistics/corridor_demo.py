@@ -39,7 +39,7 @@ def load_corridor_demo(session: Session, now: datetime | None = None) -> int:
                          service_ref="CNLHWADEDUIACEM60002",
                          planned_departure=start - timedelta(hours=8),
                          planned_arrival=start + timedelta(days=20))])
-    bag = _unit(session, "bag", "CNLHWADEDUIACEM60002001", created, shipment=mail)
+    bag = _unit(session, "bag", "CNLHWADEDUIACEM60002001110240", created, shipment=mail)
     box = container_number("CSQ", 305430)
     added = 0
     if session.scalar(select(TrackingEvent.id).where(
