@@ -28,18 +28,13 @@ def item(db, sku: str):
     return next(ln for ln in reconcile(db, EMS) if ln.sku == sku)
 
 
-def test_the_demo_book_reconciles_but_for_one_count_loss_the_moves_explain(db):
-    """Receipts, shipments and returns (received, restocked) are booked by their doors; the
-    count loss waits for customs' write-off and is the one explained difference."""
+def test_the_demo_book_reconciles_item_by_item(db):
+    """Receipts, shipments and returns (received, restocked, scrapped) are booked by their
+    doors: every item's balance is its bonded stock."""
     lines = reconcile(db, EMS)
-    differing = [ln for ln in lines if ln.difference]
-    assert [ln.sku for ln in differing] == ["APT-PRE-800"]
-    [apt] = differing
-    assert apt.difference == Decimal(-1) and apt.unexplained == 0
-    assert [m.document_kind for m in apt.moves] == ["count"]
-    assert all(ln.physical == ln.balance for ln in lines if ln.sku != "APT-PRE-800")
+    assert lines and all(ln.difference == 0 and ln.physical == ln.balance for ln in lines)
     problems, notes = account_book_report(db)
-    assert problems == [] and len(notes) == 1 and "APT-PRE-800" in notes[0]
+    assert problems == [] and notes == []
     kinds = set(db.scalars(select(AccountBookEntry.kind)))
     assert {"opening", "receipt", "shipment", "return"} <= kinds
 

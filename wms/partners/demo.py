@@ -17,7 +17,7 @@ DISHONEST = dict(customs_code=DISHONEST_OWNER, uscc_body="91620100MA71JC009",
                  name_en="Lanzhou Jincheng Youpin Import & Export Trading Co., Ltd.",
                  address="甘肃省兰州市七里河区西津西路 16 号")
 LISTING = dict(reason="销售假冒进口婴幼儿配方奶粉, 经兰州海关缉私局查实 (2026 年第 17 号公告)",
-               authority="兰州海关 Lanzhou Customs")
+               authority="兰州海关")
 
 
 TRADER_SKU = "JC-FORMULA-900"
