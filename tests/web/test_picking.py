@@ -63,7 +63,8 @@ def test_wave_from_released_orders_and_pick_list_pdf(client, db):
     assert db.scalar(select(func.count()).select_from(Wave)) == waves
     wave = db.scalar(select(Wave).order_by(Wave.id.desc()))
     assert order_by_no(db, "SLX2026112700003").state == "picking"
-    listing = client.get(f"/m/pick/waves/{wave.id}/list").get_data(as_text=True)
+    listing = client.get(f"/m/pick/waves/{wave.id}/list").get_data(as_text=True).replace(
+        "<wbr>", "")  # the pick list lets long paths break at their slashes
     # FEFO: the bonded lot of the owner that expires first (other waves may hold some)
     first = db.execute(select(Lot.name, Location.full_path).join(
         Quant, Quant.lot_id == Lot.id).join(Location, Location.id == Quant.location_id).where(
