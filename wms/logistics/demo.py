@@ -141,10 +141,10 @@ def load_logistics_demo(session: Session, now: datetime | None = None) -> int:
                      now=mail_day - timedelta(days=1), legs=[LegInput(
                          mode="post", from_node="LANZHOU_OE", to_node="FRA",
                          carrier_id=post_id, carrier_name="China Post",
-                         service_ref="CNLHWADEFRAACEM60001",
+                         service_ref="CNLHWADEFRAAAEM60001",
                          planned_departure=mail_day + timedelta(hours=8),
                          planned_arrival=mail_day + timedelta(days=1, hours=8))])
-    bag = _unit(session, "bag", "CNLHWADEFRAACEM60001001110125", created, shipment=mail)
+    bag = _unit(session, "bag", "CNLHWADEFRAAAEM60001001110125", created, shipment=mail)
     items = [_unit(session, "parcel", make_s10("EA", 62000001 + n, "CN"), created,
                    shipment=mail, parent=bag) for n in range(3)]
     mail_events = []
@@ -155,9 +155,9 @@ def load_logistics_demo(session: Session, now: datetime | None = None) -> int:
             dict(id=f"{item.identifier}-EMB", code="EMB", unit=item.identifier,
                  node="LANZHOU_OE", time=mail_day - timedelta(hours=6))]
     mail_events += [
-        dict(id="CNLHWADEFRAACEM60001001110125-EMC", code="EMC", unit=bag.identifier,
+        dict(id="CNLHWADEFRAAAEM60001001110125-EMC", code="EMC", unit=bag.identifier,
              node="LANZHOU_OE", time=mail_day + timedelta(hours=7)),
-        dict(id="CNLHWADEFRAACEM60001001110125-EMD", code="EMD", unit=bag.identifier,
+        dict(id="CNLHWADEFRAAAEM60001001110125-EMD", code="EMD", unit=bag.identifier,
              node="FRA", time=mail_day + timedelta(days=1, hours=6))]
     added += ingest_events(session, "upu:chinapost", mail_events, now=now).accepted
     session.flush()
